@@ -1,0 +1,45 @@
+/**
+ * The validated, typed configuration. Built once from the environment by `loadConfig`
+ * and injected by this class token; nothing else reads process.env.
+ */
+export abstract class AppConfig {
+  abstract readonly app: {
+    port: number;
+    host: string;
+    logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+    /** Public base URL of the bridge itself (used in links it prints); derived from PORT when unset. */
+    publicUrl: string;
+    adminApiKey: string | null;
+  };
+  abstract readonly database: {
+    url: string;
+    /** PostgreSQL schema holding the bridge's own tables. */
+    bridgeSchema: string;
+    poolSize: number;
+    runMigrations: boolean;
+  };
+  abstract readonly nocobase: {
+    /** Overrides; null = detected from the database. */
+    schema: string | null;
+    tablePrefix: string | null;
+    underscored: boolean | null;
+    /** HS256 key NocoBase signs session tokens with (a string APP_KEY, or the 32 raw bytes of jwt_secret.dat). */
+    jwtSecret: string | Buffer;
+    jwtSecretSource: 'NOCOBASE_JWT_SECRET' | 'NOCOBASE_JWT_SECRET_FILE';
+    /** Where the bridge reaches NocoBase's HTTP API; null = features that need it are degraded. */
+    url: string | null;
+  };
+  abstract readonly wecom: {
+    apiBaseUrl: string;
+    oauthBaseUrl: string;
+    loginBaseUrl: string;
+    timeoutMs: number;
+    maxRetries: number;
+    /** Client-side budget per API per corp per minute, kept under WeCom's 10,000/min. */
+    rateLimitPerMinute: number;
+  };
+  abstract readonly secrets: {
+    /** BRIDGE_SECRET_KEY: encrypts secrets at rest and signs login state. */
+    bridgeSecretKey: string;
+  };
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain PostgreSQL identifier (letters, digits, _)');
+const bool = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''));
+
+/**
+ * Every environment variable the bridge reads. Empty strings count as unset so that a
+ * `.env` line like `NOCOBASE_URL=` does not turn into an invalid value.
+ */
+export const envSchema = z
+  .object({
+    PORT: int(1, 65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+    BRIDGE_PUBLIC_URL: httpUrl.optional(),
+    BRIDGE_ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+
+    DATABASE_URL: z
+      .string({ error: 'is required: the PostgreSQL URL of the NocoBase database, e.g. postgres://user:pass@host:5432/nocobase' })
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    DATABASE_POOL_SIZE: int(1, 100).default(10),
+    DATABASE_RUN_MIGRATIONS: bool.default(true),
+    BRIDGE_DB_SCHEMA: identifier.default('wecom_bridge'),
+    BRIDGE_SECRET_KEY: z
+      .string({ error: 'is required: a random string of at least 32 characters (e.g. `openssl rand -base64 48`)' })
+      .min(32, 'must be at least 32 characters'),
+
+    NOCOBASE_DB_SCHEMA: identifier.optional(),
+    NOCOBASE_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,30}$/, 'may only hold letters, digits and _').optional(),
+    NOCOBASE_UNDERSCORED: bool.optional(),
+    NOCOBASE_JWT_SECRET: z.string().min(1).optional(),
+    NOCOBASE_JWT_SECRET_FILE: z.string().min(1).optional(),
+    NOCOBASE_URL: httpUrl.optional(),
+
+    WECOM_API_BASE_URL: httpUrl.default('https://qyapi.weixin.qq.com'),
+    WECOM_OAUTH_BASE_URL: httpUrl.default('https://open.weixin.qq.com'),
+    WECOM_LOGIN_BASE_URL: httpUrl.default('https://login.work.weixin.qq.com'),
+    WECOM_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    WECOM_MAX_RETRIES: int(0, 10).default(3),
+    WECOM_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(10_000),
+  });
+
+export type Env = z.output<typeof envSchema>;

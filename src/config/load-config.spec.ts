@@ -1,0 +1,79 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigValidationError, loadConfig } from './load-config';
+
+const valid = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/nocobase',
+  BRIDGE_SECRET_KEY: 'x'.repeat(32),
+  NOCOBASE_JWT_SECRET: 'app-key',
+};
+
+function problems(env: Record<string, string>): Record<string, string> {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    return Object.fromEntries(error.problems.map((p) => [p.variable, p.message]));
+  }
+  throw new Error('expected a ConfigValidationError');
+}
+
+describe(loadConfig.name, () => {
+  it('applies defaults to a minimal valid environment', () => {
+    const config = loadConfig(valid);
+    expect(config.app.port).toBe(3000);
+    expect(config.database.bridgeSchema).toBe('wecom_bridge');
+    expect(config.nocobase).toMatchObject({ schema: null, tablePrefix: null, underscored: null, jwtSecret: 'app-key', url: null });
+    expect(config.wecom.apiBaseUrl).toBe('https://qyapi.weixin.qq.com');
+    expect(config.wecom.rateLimitPerMinute).toBe(10_000);
+  });
+
+  it('names every bad variable at once', () => {
+    const found = problems({ PORT: 'eighty', BRIDGE_SECRET_KEY: 'short', NOCOBASE_UNDERSCORED: 'yes' });
+    expect(Object.keys(found).sort()).toEqual(['BRIDGE_SECRET_KEY', 'DATABASE_URL', 'NOCOBASE_JWT_SECRET', 'NOCOBASE_UNDERSCORED', 'PORT']);
+    expect(found.DATABASE_URL).toMatch(/is required.*NocoBase database/);
+    expect(found.BRIDGE_SECRET_KEY).toMatch(/at least 32/);
+  });
+
+  it('formats one readable message without a stack', () => {
+    try {
+      loadConfig({});
+      throw new Error('unreachable');
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^Invalid configuration — fix these environment variables:\n {2}- DATABASE_URL: is required/);
+    }
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ ...valid, NOCOBASE_URL: '', PORT: '' }).nocobase.url).toBeNull();
+  });
+
+  it('parses overrides and strips trailing slashes from URLs', () => {
+    const config = loadConfig({ ...valid, NOCOBASE_UNDERSCORED: 'true', NOCOBASE_DB_SCHEMA: 'nb', NOCOBASE_TABLE_PREFIX: 'nb_', NOCOBASE_URL: 'http://nocobase:13000/' });
+    expect(config.nocobase).toMatchObject({ underscored: true, schema: 'nb', tablePrefix: 'nb_', url: 'http://nocobase:13000' });
+  });
+
+  it('rejects a schema name that is not a plain identifier', () => {
+    expect(problems({ ...valid, BRIDGE_DB_SCHEMA: 'bad-name;' }).BRIDGE_DB_SCHEMA).toMatch(/identifier/);
+  });
+
+  it('requires exactly one JWT secret source', () => {
+    expect(problems({ ...valid, NOCOBASE_JWT_SECRET_FILE: '/x' }).NOCOBASE_JWT_SECRET_FILE).toMatch(/not both/);
+  });
+
+  it('reads jwt_secret.dat as 32 raw bytes and refuses other sizes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwt-'));
+    const good = join(dir, 'jwt_secret.dat');
+    writeFileSync(good, Buffer.alloc(32, 7));
+    const { NOCOBASE_JWT_SECRET: _omit, ...rest } = valid;
+    const config = loadConfig({ ...rest, NOCOBASE_JWT_SECRET_FILE: good });
+    expect(Buffer.isBuffer(config.nocobase.jwtSecret)).toBe(true);
+    expect((config.nocobase.jwtSecret as Buffer).equals(Buffer.alloc(32, 7))).toBe(true);
+
+    const bad = join(dir, 'short.dat');
+    writeFileSync(bad, 'abc');
+    expect(problems({ ...rest, NOCOBASE_JWT_SECRET_FILE: bad }).NOCOBASE_JWT_SECRET_FILE).toMatch(/3 bytes.*exactly 32/);
+    expect(problems({ ...rest, NOCOBASE_JWT_SECRET_FILE: join(dir, 'missing') }).NOCOBASE_JWT_SECRET_FILE).toMatch(/no such file/);
+  });
+});

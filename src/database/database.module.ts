@@ -1,0 +1,34 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { AdvisoryLockService } from './advisory-lock.service';
+import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        ...bridgeDataSourceOptions({ url: config.database.url, schema: config.database.bridgeSchema, poolSize: config.database.poolSize }),
+        // Carried to the factory below, which runs them itself after creating our schema.
+        migrationsRun: config.database.runMigrations,
+        retryAttempts: 0,
+      }),
+      dataSourceFactory: async (options) => {
+        const { migrationsRun, ...rest } = options!;
+        const dataSource = await new DataSource({ ...rest, migrationsRun: false } as DataSourceOptions).initialize();
+        if (migrationsRun) {
+          const applied = await runBridgeMigrations(dataSource);
+          if (applied.length) new Logger('Migrations').log(`applied ${applied.join(', ')}`);
+        }
+        return dataSource;
+      },
+    }),
+  ],
+  providers: [AdvisoryLockService],
+  exports: [AdvisoryLockService],
+})
+export class DatabaseModule {}
+

@@ -1,0 +1,18 @@
+import { AppConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/load-config';
+import { TEST_BRIDGE_SCHEMA } from './test-database';
+
+export const TEST_JWT_SECRET = 'test-nocobase-app-key-0123456789';
+export const TEST_BRIDGE_SECRET_KEY = 'test-bridge-secret-key-0123456789abcdef';
+
+/** A validated config for tests, from the same loader production uses. */
+export function testConfig(env: Record<string, string | undefined> = {}): AppConfig {
+  return loadConfig({
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/unused',
+    BRIDGE_SECRET_KEY: TEST_BRIDGE_SECRET_KEY,
+    NOCOBASE_JWT_SECRET: TEST_JWT_SECRET,
+    BRIDGE_DB_SCHEMA: TEST_BRIDGE_SCHEMA,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+}
