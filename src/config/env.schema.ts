@@ -12,7 +12,7 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
  */
 export const envSchema = z
   .object({
-    PORT: int(1, 65535).default(3000),
+    PORT: int(0, 65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
     BRIDGE_PUBLIC_URL: httpUrl.optional(),

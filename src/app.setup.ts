@@ -1,0 +1,21 @@
+import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+
+/** Everything main.ts does to the app besides listening, shared with the e2e specs. */
+export function configureApp(app: INestApplication): INestApplication {
+  app.use(cookieParser());
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('wecom-bridge')
+      .setDescription('WeCom (企业微信) login and directory sync for NocoBase. Responses use NocoBase\'s envelope: `{ data, meta }`, errors `{ errors: [{ message, code }] }`.')
+      .setVersion(process.env.npm_package_version ?? '0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'BRIDGE_ADMIN_API_KEY, or a NocoBase token of a root/admin user' })
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+  return app;
+}

@@ -1,0 +1,47 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+import { AppException } from '../exceptions/app.exception';
+import { httpStatusForCode } from '../http/error-status';
+
+export interface ApiError {
+  message: string;
+  code: string;
+  field?: string;
+}
+
+/**
+ * Every error leaves in NocoBase's envelope, `{ errors: [{ message, code }] }`. Our own
+ * AppExceptions map by code; Nest's HttpExceptions keep their status; anything else is a
+ * logged 500 with a correlation id and no internals.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ApiExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const { status, errors } = this.describe(exception);
+    if (response.headersSent) return;
+    response.status(status).json({ errors });
+  }
+
+  private describe(exception: unknown): { status: number; errors: ApiError[] } {
+    if (exception instanceof AppException) {
+      const status = httpStatusForCode(exception.code);
+      if (status >= 500) this.logger.error(`${exception.code}: ${exception.message}`, exception.cause instanceof Error ? exception.cause.stack : undefined);
+      return { status, errors: [{ message: exception.message, code: exception.code }] };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse() as string | { message?: string | string[]; errors?: ApiError[] };
+      if (typeof body === 'object' && Array.isArray(body.errors)) return { status, errors: body.errors };
+      const messages = typeof body === 'string' ? [body] : Array.isArray(body.message) ? body.message : [body.message ?? exception.message];
+      const code = HttpStatus[status] ?? 'HTTP_ERROR';
+      return { status, errors: messages.map((message) => ({ message, code })) };
+    }
+    const correlationId = randomUUID();
+    this.logger.error(`unhandled error ${correlationId}`, exception instanceof Error ? exception.stack : String(exception));
+    return { status: 500, errors: [{ message: `internal error (correlation id ${correlationId})`, code: 'INTERNAL_ERROR' }] };
+  }
+}
