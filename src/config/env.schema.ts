@@ -21,7 +21,7 @@ export const envSchema = z
     DATABASE_URL: z
       .string({ error: 'is required: the PostgreSQL URL of the NocoBase database, e.g. postgres://user:pass@host:5432/nocobase' })
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-    DATABASE_POOL_SIZE: int(1, 100).default(10),
+    DATABASE_POOL_SIZE: int(2, 100).default(10),
     DATABASE_RUN_MIGRATIONS: bool.default(true),
     BRIDGE_DB_SCHEMA: identifier.default('wecom_bridge'),
     BRIDGE_SECRET_KEY: z

@@ -35,7 +35,8 @@ export function createBridgeDataSource(options: BridgeDataSourceOptions): DataSo
 
 /**
  * Creates our schema and applies pending migrations. Replicas starting together serialise
- * on an advisory lock, so each migration runs exactly once.
+ * on an advisory lock, so each migration runs exactly once. The lock holds one pooled
+ * connection while the migrations use another: the pool needs at least two.
  */
 export async function runBridgeMigrations(dataSource: DataSource): Promise<string[]> {
   const schema = (dataSource.options as { schema: string }).schema;

@@ -12,7 +12,7 @@ async function main(command: string | undefined): Promise<void> {
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const dataSource = await createBridgeDataSource({ url: config.database.url, schema: config.database.bridgeSchema, poolSize: 1 }).initialize();
+  const dataSource = await createBridgeDataSource({ url: config.database.url, schema: config.database.bridgeSchema, poolSize: 2 }).initialize();
   try {
     if (command === 'run') {
       const applied = await runBridgeMigrations(dataSource);
