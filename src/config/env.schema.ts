@@ -26,7 +26,8 @@ export const envSchema = z
     BRIDGE_DB_SCHEMA: identifier.default('wecom_bridge'),
     BRIDGE_SECRET_KEY: z
       .string({ error: 'is required: a random string of at least 32 characters (e.g. `openssl rand -base64 48`)' })
-      .min(32, 'must be at least 32 characters'),
+      .min(32, 'must be at least 32 characters')
+      .refine((v) => !v.startsWith('change-me'), 'is still the placeholder from .env.example: set a random value'),
 
     NOCOBASE_DB_SCHEMA: identifier.optional(),
     NOCOBASE_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,30}$/, 'may only hold letters, digits and _').optional(),
