@@ -38,8 +38,31 @@ export abstract class AppConfig {
     /** Client-side budget per API per corp per minute, kept under WeCom's 10,000/min. */
     rateLimitPerMinute: number;
   };
+  abstract readonly auth: {
+    /** Region assumed for phone numbers written without a country code. */
+    phoneDefaultRegion: import('libphonenumber-js').CountryCode;
+  };
+  /** The authenticator declared by WECOM_* variables, or null when they are unset. */
+  abstract readonly defaultAuthenticator: DeclaredAuthenticator | null;
   abstract readonly secrets: {
     /** BRIDGE_SECRET_KEY: encrypts secrets at rest and signs login state. */
     bridgeSecretKey: string;
   };
+}
+
+export interface DeclaredAuthenticator {
+  name: string;
+  title: string;
+  corpId: string;
+  agentId: string;
+  secret: string;
+  contactSecret: string | null;
+  origin: string;
+  bridgeUrl: string | null;
+  nocobaseAuthenticator: string;
+  autoSignUp: boolean;
+  autoLogin: boolean;
+  workbenchPath: string;
+  callbackToken: string | null;
+  callbackAesKey: string | null;
 }

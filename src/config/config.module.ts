@@ -1,11 +1,19 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { SecretBox } from '../common/crypto/secret-box';
 import { AppConfig } from './app-config';
 
-/** Makes the already-validated config injectable as `AppConfig` everywhere. */
+/** Makes the already-validated config (and the SecretBox keyed by it) injectable everywhere. */
 @Global()
 @Module({})
 export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] };
+    return {
+      module: ConfigModule,
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: SecretBox, useValue: new SecretBox(config.secrets.bridgeSecretKey) },
+      ],
+      exports: [AppConfig, SecretBox],
+    };
   }
 }

@@ -1,3 +1,4 @@
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain PostgreSQL identifier (letters, digits, _)');
@@ -42,6 +43,30 @@ export const envSchema = z
     WECOM_TIMEOUT_MS: int(100, 120_000).default(10_000),
     WECOM_MAX_RETRIES: int(0, 10).default(3),
     WECOM_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(10_000),
+
+    PHONE_DEFAULT_REGION: z
+      .string()
+      .refine((v) => isSupportedCountry(v), 'must be an ISO 3166 region code such as CN')
+      .default('CN'),
+
+    // A default authenticator declared by environment (simple deployments).
+    WECOM_AUTHENTICATOR_NAME: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, - or _').default('wecom'),
+    WECOM_AUTHENTICATOR_TITLE: z.string().min(1).default('企业微信'),
+    WECOM_CORP_ID: z.string().regex(/^w[wx][0-9a-zA-Z]+$/, 'must be a WeCom corp ID (ww… or wx…)').optional(),
+    WECOM_AGENT_ID: z.string().regex(/^\d{1,10}$/, 'must be the numeric AgentId of the self-built app').optional(),
+    WECOM_SECRET: z.string().min(8, 'must be the app Secret from the WeCom admin console').optional(),
+    WECOM_CONTACT_SECRET: z.string().min(8, 'must be the contact-sync (通讯录同步) Secret').optional(),
+    WECOM_ORIGIN: httpUrl.optional(),
+    WECOM_BRIDGE_URL: httpUrl.optional(),
+    WECOM_NOCOBASE_AUTHENTICATOR: z.string().min(1).default('basic'),
+    WECOM_AUTO_SIGN_UP: bool.default(false),
+    WECOM_AUTO_LOGIN: bool.default(false),
+    WECOM_WORKBENCH_PATH: z.string().regex(/^\/[^/\\]/, 'must be a path such as /admin or /m').or(z.literal('/')).default('/admin'),
+    WECOM_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (the callback Token)').optional(),
+    WECOM_CALLBACK_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey').optional(),
   });
+
+/** The variables that must come together to declare the default authenticator. */
+export const DEFAULT_AUTHENTICATOR_VARIABLES = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_ORIGIN'] as const;
 
 export type Env = z.output<typeof envSchema>;

@@ -77,3 +77,37 @@ describe(loadConfig.name, () => {
     expect(problems({ ...rest, NOCOBASE_JWT_SECRET_FILE: join(dir, 'missing') }).NOCOBASE_JWT_SECRET_FILE).toMatch(/no such file/);
   });
 });
+
+describe('default authenticator variables', () => {
+  const declared = { WECOM_CORP_ID: 'ww1234567890', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 'app-secret-123', WECOM_ORIGIN: 'https://nocobase.example.com/' };
+
+  it('declares the default authenticator when all four are set', () => {
+    const config = loadConfig({ ...valid, ...declared, WECOM_AUTO_LOGIN: 'true' });
+    expect(config.defaultAuthenticator).toMatchObject({
+      name: 'wecom',
+      corpId: 'ww1234567890',
+      agentId: '1000002',
+      origin: 'https://nocobase.example.com',
+      autoLogin: true,
+      autoSignUp: false,
+      workbenchPath: '/admin',
+      nocobaseAuthenticator: 'basic',
+      contactSecret: null,
+    });
+  });
+
+  it('is absent without them', () => {
+    expect(loadConfig(valid).defaultAuthenticator).toBeNull();
+  });
+
+  it('names the missing companions of a partial declaration', () => {
+    const found = problems({ ...valid, WECOM_CORP_ID: 'ww1234567890', WECOM_SECRET: 'app-secret-123' });
+    expect(Object.keys(found).sort()).toEqual(['WECOM_AGENT_ID', 'WECOM_ORIGIN']);
+    expect(found.WECOM_ORIGIN).toMatch(/required because WECOM_CORP_ID, WECOM_SECRET are set/);
+  });
+
+  it('validates the callback key, the workbench path and the phone region', () => {
+    const found = problems({ ...valid, ...declared, WECOM_CALLBACK_AES_KEY: 'short', WECOM_WORKBENCH_PATH: 'admin', PHONE_DEFAULT_REGION: 'XX' });
+    expect(Object.keys(found).sort()).toEqual(['PHONE_DEFAULT_REGION', 'WECOM_CALLBACK_AES_KEY', 'WECOM_WORKBENCH_PATH']);
+  });
+});

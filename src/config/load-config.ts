@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppConfig } from './app-config';
-import { envSchema, type Env } from './env.schema';
+import type { CountryCode } from 'libphonenumber-js';
+import { DEFAULT_AUTHENTICATOR_VARIABLES, envSchema, type Env } from './env.schema';
 
 /** Raised with every bad variable at once, so an admin fixes them in one pass. */
 export class ConfigValidationError extends Error {
@@ -17,7 +18,7 @@ export class ConfigValidationError extends Error {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(raw);
-  const problems = [...(parsed.success ? [] : toProblems(parsed.error, raw)), ...jwtSecretProblems(raw)];
+  const problems = [...(parsed.success ? [] : toProblems(parsed.error, raw)), ...jwtSecretProblems(raw), ...defaultAuthenticatorProblems(raw)];
   if (!parsed.success || problems.length) throw new ConfigValidationError(problems);
   const env = parsed.data;
   const jwt = readJwtSecret(env);
@@ -51,6 +52,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: env.WECOM_MAX_RETRIES,
       rateLimitPerMinute: env.WECOM_RATE_LIMIT_PER_MINUTE,
     },
+    auth: { phoneDefaultRegion: env.PHONE_DEFAULT_REGION as CountryCode },
+    defaultAuthenticator: env.WECOM_CORP_ID
+      ? {
+          name: env.WECOM_AUTHENTICATOR_NAME,
+          title: env.WECOM_AUTHENTICATOR_TITLE,
+          corpId: env.WECOM_CORP_ID,
+          agentId: env.WECOM_AGENT_ID!,
+          secret: env.WECOM_SECRET!,
+          contactSecret: env.WECOM_CONTACT_SECRET ?? null,
+          origin: env.WECOM_ORIGIN!,
+          bridgeUrl: env.WECOM_BRIDGE_URL ?? null,
+          nocobaseAuthenticator: env.WECOM_NOCOBASE_AUTHENTICATOR,
+          autoSignUp: env.WECOM_AUTO_SIGN_UP,
+          autoLogin: env.WECOM_AUTO_LOGIN,
+          workbenchPath: env.WECOM_WORKBENCH_PATH,
+          callbackToken: env.WECOM_CALLBACK_TOKEN ?? null,
+          callbackAesKey: env.WECOM_CALLBACK_AES_KEY ?? null,
+        }
+      : null,
     secrets: { bridgeSecretKey: env.BRIDGE_SECRET_KEY },
   });
 }
@@ -96,4 +116,14 @@ function jwtSecretProblems(raw: Record<string, unknown>): { variable: string; me
     ];
   }
   return [];
+}
+
+/** WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET and WECOM_ORIGIN declare the default authenticator together. */
+function defaultAuthenticatorProblems(raw: Record<string, unknown>): { variable: string; message: string }[] {
+  const present = DEFAULT_AUTHENTICATOR_VARIABLES.filter((v) => raw[v] !== undefined);
+  if (present.length === 0 || present.length === DEFAULT_AUTHENTICATOR_VARIABLES.length) return [];
+  return DEFAULT_AUTHENTICATOR_VARIABLES.filter((v) => raw[v] === undefined).map((variable) => ({
+    variable,
+    message: `is required because ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} set (together they declare the default authenticator)`,
+  }));
 }
