@@ -1,0 +1,6 @@
+export { startEmulator, type EmulatorOptions, type WecomEmulator, type CallStats } from './server';
+export { EmulatorDirectory, type DirectoryChange, type MemberInput, type MemberPatch } from './directory';
+export { generateDirectory, mobileSpelling, seededRandom } from './generator';
+export { directoryFromFixture, directoryFromFile, type DirectoryFixture } from './fixture';
+export type { CallbackConfig, Delivery } from './callbacks';
+export type { FaultInput } from './faults';
