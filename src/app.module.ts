@@ -5,8 +5,10 @@ import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { NocobaseModule } from './nocobase/nocobase.module';
+import { WecomModule } from './wecom/wecom.module';
 
 @Module({})
 export class AppModule {
@@ -14,7 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, NocobaseModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, NocobaseModule, WecomModule, HealthModule, AuthModule],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

@@ -6,7 +6,8 @@ export type NocobaseErrorCode =
   | 'NOCOBASE_COLUMN_MISSING'
   | 'NOCOBASE_FEATURE_UNAVAILABLE'
   | 'NOCOBASE_API_UNAVAILABLE'
-  | 'NOCOBASE_API_ERROR';
+  | 'NOCOBASE_API_ERROR'
+  | 'NOCOBASE_SESSION_INVALID';
 
 export class NocobaseException extends AppException<NocobaseErrorCode> {
   constructor(code: NocobaseErrorCode, message: string, options?: { cause?: unknown }) {

@@ -10,6 +10,7 @@ export const HTTP_STATUS_BY_CODE: Record<string, number> = {
   NOCOBASE_FEATURE_UNAVAILABLE: 501,
   NOCOBASE_API_UNAVAILABLE: 503,
   NOCOBASE_API_ERROR: 502,
+  NOCOBASE_SESSION_INVALID: 401,
 };
 
 export function httpStatusForCode(code: string): number {

@@ -1,0 +1,58 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import { AppConfig } from '../config/app-config';
+import { NocobaseSessionService } from '../nocobase/nocobase-session.service';
+import { AuthException } from './auth.exception';
+
+const ADMIN_ROLES = ['root', 'admin'];
+
+/**
+ * The admin API accepts BRIDGE_ADMIN_API_KEY, or a NocoBase session token of a user with the
+ * root or admin role, checked as NocoBase checks it (signature, issuedTokens, blacklist, roles).
+ */
+@Injectable()
+export class AdminGuard implements CanActivate {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly sessions: NocobaseSessionService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request & { admin?: AdminPrincipal }>();
+    const token = bearerToken(request);
+    if (!token) throw new AuthException('ADMIN_AUTH_REQUIRED', 'send Authorization: Bearer <BRIDGE_ADMIN_API_KEY or a NocoBase admin token>');
+    if (this.config.app.adminApiKey && sameSecret(token, this.config.app.adminApiKey)) {
+      request.admin = { kind: 'api-key' };
+      return true;
+    }
+    let verified: { userId: number; roles: string[] };
+    try {
+      verified = await this.sessions.verify(token);
+    } catch (error) {
+      throw new AuthException('ADMIN_AUTH_REQUIRED', `the bearer token is neither the admin API key nor a valid NocoBase session: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (!verified.roles.some((r) => ADMIN_ROLES.includes(r))) {
+      throw new AuthException('ADMIN_FORBIDDEN', 'this NocoBase user has neither the root nor the admin role');
+    }
+    request.admin = { kind: 'nocobase-user', userId: verified.userId };
+    return true;
+  }
+}
+
+export type AdminPrincipal = { kind: 'api-key' } | { kind: 'nocobase-user'; userId: number };
+
+function bearerToken(request: Request): string | null {
+  const header = request.headers.authorization;
+  const match = header?.match(/^Bearer\s+(.+)$/i);
+  return match ? match[1].trim() : null;
+}
+
+/** Constant-time comparison of two strings of any length. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

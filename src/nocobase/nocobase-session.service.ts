@@ -1,0 +1,140 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+import { NocobaseException } from './nocobase.exception';
+import { NocobaseSchema } from './nocobase-schema';
+import { NocobaseSessionsRepository } from './nocobase-sessions.repository';
+
+export interface MintedSession {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+}
+
+export interface VerifiedSession {
+  userId: number;
+  roles: string[];
+}
+
+export interface Revocation {
+  revoked: number;
+  failed: number;
+}
+
+/** How long a twin token used only to sign a session out lives. */
+const TWIN_TTL_SECONDS = 60;
+const LEGACY_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * NocoBase sessions from outside NocoBase, as verified against a running 2.2 (nocobase.md ★):
+ * mint = an issuedTokens row + an HS256 JWT `{userId, temp, iat, signInTime, jti, exp}` with
+ * NocoBase's secret; verify = NocoBase's own checks; revoke = `auth:signOut` with a twin token
+ * per session, because a blacklist row written by SQL is invisible to a running NocoBase.
+ */
+@Injectable()
+export class NocobaseSessionService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(NocobaseSessionService.name);
+
+  constructor(
+    private readonly repo: NocobaseSessionsRepository,
+    private readonly nb: NocobaseSchema,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.nocobase.url) {
+      this.logger.warn(
+        'NOCOBASE_URL is not set: sessions cannot be ended at once (offboarding suspends bindings and roles but the member stays signed in until the token expires). Set NOCOBASE_URL to the address the bridge reaches NocoBase at.',
+      );
+    }
+  }
+
+  async mint(userId: number, authenticator: string): Promise<MintedSession> {
+    if (!this.nb.features.issuedTokens) return this.mintLegacy(userId);
+    const policy = await this.repo.tokenPolicy();
+    const now = Date.now();
+    const jti = randomUUID();
+    await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator });
+    const iat = Math.floor(now / 1000);
+    const token = jwt.sign({ userId, temp: true, iat, signInTime: now }, this.config.nocobase.jwtSecret, {
+      algorithm: 'HS256',
+      jwtid: jti,
+      expiresIn: Math.floor(policy.tokenExpirationMs / 1000),
+    });
+    return { token, jti, expiresAt: new Date((iat + Math.floor(policy.tokenExpirationMs / 1000)) * 1000) };
+  }
+
+  /** NocoBase < 1.6 had no issuedTokens: a session was a plain `{ userId, temp }` JWT valid 7 days. */
+  private mintLegacy(userId: number): MintedSession {
+    const token = jwt.sign({ userId, temp: true }, this.config.nocobase.jwtSecret, { algorithm: 'HS256', expiresIn: LEGACY_TOKEN_TTL_SECONDS });
+    return { token, jti: '', expiresAt: new Date(Date.now() + LEGACY_TOKEN_TTL_SECONDS * 1000) };
+  }
+
+  /** NocoBase's checks: signature, expiry, issued and not blacklisted, session age, user exists. */
+  async verify(token: string): Promise<VerifiedSession> {
+    let payload: jwt.JwtPayload;
+    try {
+      payload = jwt.verify(token, this.config.nocobase.jwtSecret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    } catch (error) {
+      const expired = error instanceof jwt.TokenExpiredError;
+      throw invalid(expired ? 'the NocoBase token has expired; sign in again' : 'the token is not a NocoBase session signed with NOCOBASE_JWT_SECRET');
+    }
+    const userId = Number(payload.userId);
+    if (!Number.isInteger(userId) || payload.temp !== true) throw invalid('the token is not a NocoBase session token');
+    if (this.nb.features.issuedTokens) {
+      if (!payload.jti) throw invalid('the token is not a NocoBase session token');
+      const issued = await this.repo.issuedToken(payload.jti);
+      if (!issued || issued.userId !== userId) throw invalid('the session is unknown to NocoBase (signed out or renewed)');
+      const policy = await this.repo.tokenPolicy();
+      if (Date.now() - Number(payload.signInTime ?? issued.signInTime) > policy.sessionExpirationMs) throw invalid('the NocoBase session has expired; sign in again');
+    }
+    if (await this.repo.isBlacklisted(payload.jti ?? token)) throw invalid('the session was signed out');
+    const roles = await this.repo.rolesOf(userId);
+    if (!roles) throw invalid('the user of this session no longer exists');
+    return { userId, roles };
+  }
+
+  /**
+   * Ends every session of the user at once: a twin token (same jti) per session, signed out
+   * through NocoBase's API, which blacklists the jti inside the running NocoBase.
+   */
+  async revokeAll(userId: number): Promise<Revocation> {
+    const base = this.config.nocobase.url;
+    if (!base) throw new NocobaseException('NOCOBASE_API_UNAVAILABLE', "NOCOBASE_URL is not set, so sessions cannot be ended through NocoBase's API");
+    const policy = await this.repo.tokenPolicy();
+    if (!this.nb.features.issuedTokens) {
+      throw new NocobaseException('NOCOBASE_FEATURE_UNAVAILABLE', 'this NocoBase (< 1.6) keeps no record of sessions, so they cannot be ended one by one; upgrade NocoBase');
+    }
+    const sessions = await this.repo.sessionsOf(userId, Date.now() - policy.sessionExpirationMs);
+    const result: Revocation = { revoked: 0, failed: 0 };
+    for (const s of sessions) {
+      const twin = jwt.sign({ userId, temp: true, signInTime: s.signInTime }, this.config.nocobase.jwtSecret, {
+        algorithm: 'HS256',
+        jwtid: s.jti,
+        expiresIn: TWIN_TTL_SECONDS,
+      });
+      try {
+        const res = await fetch(new URL('/api/auth:signOut', base), {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${twin}`, 'X-Authenticator': 'basic', 'Content-Type': 'application/json' },
+          signal: AbortSignal.timeout(10_000),
+        });
+        await res.arrayBuffer();
+        if (res.ok) result.revoked += 1;
+        else {
+          result.failed += 1;
+          this.logger.warn(`NocoBase answered ${res.status} to signing out a session of user ${userId}`);
+        }
+      } catch (error) {
+        result.failed += 1;
+        this.logger.warn(`NocoBase could not be reached to sign out a session of user ${userId}: ${(error as Error).message}`);
+      }
+    }
+    return result;
+  }
+}
+
+function invalid(message: string): NocobaseException {
+  return new NocobaseException('NOCOBASE_SESSION_INVALID', message);
+}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import ms from 'ms';
+import { DataSource } from 'typeorm';
+import { NocobaseSchema } from './nocobase-schema';
+
+/** NocoBase's token policy, in milliseconds (plugin-auth defaults when the row is absent). */
+export interface TokenPolicy {
+  tokenExpirationMs: number;
+  sessionExpirationMs: number;
+  expiredTokenRenewLimitMs: number;
+}
+
+export const DEFAULT_TOKEN_POLICY: TokenPolicy = { tokenExpirationMs: ms('1d'), sessionExpirationMs: ms('7d'), expiredTokenRenewLimitMs: ms('1d') };
+
+export interface IssuedTokenRow {
+  id: string;
+  jti: string;
+  userId: number;
+  signInTime: number;
+  issuedTime: number;
+  authenticator: string;
+}
+
+/** SQL on NocoBase's session tables (issuedTokens, tokenBlacklist, tokenControlConfig) and roles. */
+@Injectable()
+export class NocobaseSessionsRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly nb: NocobaseSchema,
+  ) {}
+
+  async tokenPolicy(): Promise<TokenPolicy> {
+    if (!this.nb.features.tokenControlConfig) return DEFAULT_TOKEN_POLICY;
+    const c = this.nb.columns('tokenControlConfig');
+    const rows = await this.dataSource.query(`SELECT ${c.config} AS config FROM ${this.nb.table('tokenControlConfig')} WHERE ${c.key} = 'token-policy-config'`);
+    const raw = typeof rows[0]?.config === 'string' ? JSON.parse(rows[0].config) : (rows[0]?.config ?? {});
+    const read = (value: unknown, fallback: number) => {
+      const parsed = typeof value === 'string' ? ms(value as ms.StringValue) : typeof value === 'number' ? value : undefined;
+      return typeof parsed === 'number' && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+    };
+    return {
+      tokenExpirationMs: read(raw.tokenExpirationTime, DEFAULT_TOKEN_POLICY.tokenExpirationMs),
+      sessionExpirationMs: read(raw.sessionExpirationTime, DEFAULT_TOKEN_POLICY.sessionExpirationMs),
+      expiredTokenRenewLimitMs: read(raw.expiredTokenRenewLimit, DEFAULT_TOKEN_POLICY.expiredTokenRenewLimitMs),
+    };
+  }
+
+  /** As TokenController.add: the row NocoBase checks (and renews) a session against. */
+  async insertIssuedToken(row: IssuedTokenRow): Promise<void> {
+    const c = this.nb.columns('issuedTokens');
+    const cols = [c.id, c.jti, c.signInTime, c.issuedTime, c.userId, c.createdAt, c.updatedAt];
+    const values: unknown[] = [row.id, row.jti, row.signInTime, row.issuedTime, row.userId];
+    if (this.nb.features.tokenAuthenticatorColumn) {
+      cols.push(c.authenticator);
+      values.push(row.authenticator);
+    }
+    const params = values.map((_, i) => `$${i + 1}`);
+    params.splice(5, 0, 'now()', 'now()');
+    await this.dataSource.query(`INSERT INTO ${this.nb.table('issuedTokens')} (${cols.join(', ')}) VALUES (${params.join(', ')})`, values);
+  }
+
+  async issuedToken(jti: string): Promise<{ userId: number; signInTime: number } | null> {
+    const c = this.nb.columns('issuedTokens');
+    const rows = await this.dataSource.query(
+      `SELECT ${c.userId} AS "userId", ${c.signInTime} AS "signInTime" FROM ${this.nb.table('issuedTokens')} WHERE ${c.jti} = $1`,
+      [jti],
+    );
+    return rows.length ? { userId: Number(rows[0].userId), signInTime: Number(rows[0].signInTime) } : null;
+  }
+
+  /** The user's sessions NocoBase may still accept. */
+  async sessionsOf(userId: number, notSignedInBefore: number): Promise<Array<{ jti: string; signInTime: number }>> {
+    const c = this.nb.columns('issuedTokens');
+    const rows = await this.dataSource.query(
+      `SELECT ${c.jti}::text AS jti, ${c.signInTime} AS "signInTime" FROM ${this.nb.table('issuedTokens')} WHERE ${c.userId} = $1 AND ${c.signInTime} >= $2`,
+      [userId, notSignedInBefore],
+    );
+    return rows.map((r: { jti: string; signInTime: string }) => ({ jti: r.jti, signInTime: Number(r.signInTime) }));
+  }
+
+  async isBlacklisted(jti: string): Promise<boolean> {
+    if (!this.nb.features.tokenBlacklist) return false;
+    const c = this.nb.columns('tokenBlacklist');
+    const rows = await this.dataSource.query(`SELECT 1 FROM ${this.nb.table('tokenBlacklist')} WHERE ${c.token} = $1 LIMIT 1`, [jti]);
+    return rows.length > 0;
+  }
+
+  /** Role names of a user, or null when the user does not exist. */
+  async rolesOf(userId: number): Promise<string[] | null> {
+    const u = this.nb.columns('users');
+    const r = this.nb.columns('rolesUsers');
+    const rows = await this.dataSource.query(
+      `SELECT ru.${r.roleName} AS role FROM ${this.nb.table('users')} u
+         LEFT JOIN ${this.nb.table('rolesUsers')} ru ON ru.${r.userId} = u.${u.id}
+        WHERE u.${u.id} = $1`,
+      [userId],
+    );
+    if (!rows.length) return null;
+    return rows.map((x: { role: string | null }) => x.role).filter((x: string | null): x is string => x !== null);
+  }
+}
