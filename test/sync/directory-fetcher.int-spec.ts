@@ -1,0 +1,58 @@
+import type { Authenticator } from '../../src/auth/authenticator';
+import { startEmulator, type WecomEmulator } from '../../src/emulator';
+import { DirectoryFetcher } from '../../src/sync/directory-fetcher.service';
+import { MemoryAccessTokenStore } from '../../src/wecom/access-token.store';
+import { WecomClientFactory } from '../../src/wecom/wecom-client.factory';
+
+describe('DirectoryFetcher against the emulator', () => {
+  let emu: WecomEmulator;
+  let factory: WecomClientFactory;
+  const fetcher = () => new DirectoryFetcher(factory, factory.metrics);
+  const authenticator = (contact: boolean) => ({ name: 'wecom', corpId: emu.corpId, secret: emu.secret, contactSecret: contact ? emu.contactSecret : null }) as Authenticator;
+
+  beforeEach(async () => {
+    emu = await startEmulator({ members: 80, departments: 15, seed: 5 });
+    factory = new WecomClientFactory(
+      { apiBaseUrl: emu.baseUrl, timeoutMs: 2000, maxRetries: 1, retryBaseDelayMs: 5, rateLimitPauseMs: 100, rateLimit: 10_000, rateLimitWindowMs: 60_000 },
+      new MemoryAccessTokenStore(),
+    );
+  });
+  afterEach(() => emu.close());
+
+  it('reads the whole corp with the contact-sync secret: every member with departments, leaders and status', async () => {
+    const progress: number[] = [];
+    const snap = await fetcher().fetch(authenticator(true), (done) => progress.push(done));
+    expect(snap).toMatchObject({ complete: true, idsOnly: false });
+    expect(snap.departments).toHaveLength(emu.directory.departmentCount);
+    expect(snap.members).toHaveLength(emu.directory.memberCount);
+    const m = [...emu.directory.allMembers()].find((x) => x.department.length > 1)!;
+    expect(snap.members.find((x) => x.userid === m.userid)).toMatchObject({ name: m.name, departments: m.department, leaderIn: m.is_leader_in_dept, status: m.status });
+    expect(progress.at(-1)).toBe(emu.directory.memberCount);
+  });
+
+  it('falls back to ids only when WeCom answers 48009, without pretending names are empty', async () => {
+    emu.policy.contactSyncFromNewIp = true;
+    const snap = await fetcher().fetch(authenticator(true));
+    expect(snap).toMatchObject({ complete: true, idsOnly: true });
+    expect(snap.members).toHaveLength(emu.directory.memberCount);
+    expect(snap.members.every((m) => m.name === null && m.status === null)).toBe(true);
+    expect(snap.departments.every((d) => d.name === null)).toBe(true);
+  });
+
+  it("reads the app's visible range with the app secret", async () => {
+    const root = emu.directory.allDepartments().find((d) => d.parentid === 1)!;
+    emu.app.visibleDepartments = [root.id];
+    const inside = new Set(emu.directory.subtree(root.id).map((d) => d.id));
+    const snap = await fetcher().fetch(authenticator(false));
+    expect(snap.complete).toBe(true);
+    expect(new Set(snap.departments.map((d) => d.id))).toEqual(inside);
+    const expected = [...emu.directory.allMembers()].filter((m) => m.department.some((d) => inside.has(d))).map((m) => m.userid).sort();
+    expect(snap.members.map((m) => m.userid).sort()).toEqual(expected);
+  });
+
+  it('marks the snapshot incomplete when member reads fail', async () => {
+    emu.faults.add({ api: 'user/get', kind: 'busy', times: 0 }); // beyond the client's retries
+    const snap = await fetcher().fetch(authenticator(true));
+    expect(snap.complete).toBe(false);
+  });
+});
