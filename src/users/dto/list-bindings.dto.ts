@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString } from 'class-validator';
+import { PageQueryDto } from '../../common/http/page-query.dto';
 
-export class ListBindingsQueryDto {
+export class ListBindingsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Authenticator name' })
   @IsOptional()
   @IsString()
@@ -23,19 +24,4 @@ export class ListBindingsQueryDto {
   @IsOptional()
   @IsString()
   phone?: string;
-
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page = 1;
-
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  pageSize = 50;
 }
