@@ -25,6 +25,8 @@ export interface Revocation {
 /** How long a twin token used only to sign a session out lives. */
 const TWIN_TTL_SECONDS = 60;
 const LEGACY_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+/** NocoBase's fallback authenticator name when a request names none (§3.4). */
+const DEFAULT_AUTHENTICATOR = 'basic';
 
 /**
  * NocoBase sessions from outside NocoBase, as verified against a running 2.2 (nocobase.md ★):
@@ -117,7 +119,9 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
       try {
         const res = await fetch(new URL('/api/auth:signOut', base), {
           method: 'POST',
-          headers: { Authorization: `Bearer ${twin}`, 'X-Authenticator': 'basic', 'Content-Type': 'application/json' },
+          // The session's own authenticator; NocoBase falls back to an enabled one for an unknown name
+          // (nocobase.md ★), and any BaseAuth authenticator checks any session token (§3.4).
+          headers: { Authorization: `Bearer ${twin}`, 'X-Authenticator': s.authenticator || DEFAULT_AUTHENTICATOR, 'Content-Type': 'application/json' },
           signal: AbortSignal.timeout(10_000),
         });
         await res.arrayBuffer();

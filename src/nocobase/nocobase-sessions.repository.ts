@@ -69,14 +69,28 @@ export class NocobaseSessionsRepository {
     return rows.length ? { userId: Number(rows[0].userId), signInTime: Number(rows[0].signInTime) } : null;
   }
 
-  /** The user's sessions NocoBase may still accept. */
-  async sessionsOf(userId: number, notSignedInBefore: number): Promise<Array<{ jti: string; signInTime: number }>> {
+  /** The user's issued sessions NocoBase may still accept (within the session lifetime, not signed out). */
+  async sessionsOf(userId: number, notSignedInBefore: number): Promise<Array<{ jti: string; signInTime: number; authenticator: string | null }>> {
     const c = this.nb.columns('issuedTokens');
+    const authenticator = this.nb.features.tokenAuthenticatorColumn ? `it.${c.authenticator}` : 'NULL';
+    // Signing out only blacklists the jti (the issuedTokens row stays), and NocoBase refuses a
+    // blacklisted twin with 401 BLOCKED_TOKEN: those sessions are already over, so skip them.
+    let notBlocked = '';
+    if (this.nb.features.tokenBlacklist) {
+      const b = this.nb.columns('tokenBlacklist');
+      notBlocked = `AND NOT EXISTS (SELECT 1 FROM ${this.nb.table('tokenBlacklist')} tb WHERE tb.${b.token} = it.${c.jti}::text)`;
+    }
     const rows = await this.dataSource.query(
-      `SELECT ${c.jti}::text AS jti, ${c.signInTime} AS "signInTime" FROM ${this.nb.table('issuedTokens')} WHERE ${c.userId} = $1 AND ${c.signInTime} >= $2`,
+      `SELECT it.${c.jti}::text AS jti, it.${c.signInTime} AS "signInTime", ${authenticator} AS authenticator
+         FROM ${this.nb.table('issuedTokens')} it
+        WHERE it.${c.userId} = $1 AND it.${c.signInTime} >= $2 ${notBlocked}`,
       [userId, notSignedInBefore],
     );
-    return rows.map((r: { jti: string; signInTime: string }) => ({ jti: r.jti, signInTime: Number(r.signInTime) }));
+    return rows.map((r: { jti: string; signInTime: string; authenticator: string | null }) => ({
+      jti: r.jti,
+      signInTime: Number(r.signInTime),
+      authenticator: r.authenticator ?? null,
+    }));
   }
 
   async isBlacklisted(jti: string): Promise<boolean> {

@@ -22,8 +22,10 @@ async function fakeNocobase(db: TestDatabase, nb: NocobaseSchema, answer = 200) 
       if (answer !== 200) return res.writeHead(answer).end();
       try {
         const p = jwt.verify((req.headers.authorization ?? '').replace('Bearer ', ''), TEST_JWT_SECRET) as jwt.JwtPayload;
-        seen.push({ jti: p.jti!, userId: p.userId, exp: p.exp!, iat: p.iat!, authenticator: req.headers['x-authenticator'] as string | undefined });
         const b = nb.columns('tokenBlacklist');
+        const blocked = await db.query(`SELECT 1 FROM ${nb.table('tokenBlacklist')} WHERE ${b.token} = $1`, [p.jti]);
+        if (blocked.length) return res.writeHead(401).end('{"errors":[{"message":"blocked","code":"BLOCKED_TOKEN"}]}');
+        seen.push({ jti: p.jti!, userId: p.userId, exp: p.exp!, iat: p.iat!, authenticator: req.headers['x-authenticator'] as string | undefined });
         await db.query(`INSERT INTO ${nb.table('tokenBlacklist')} (${b.token}, ${b.expiration}, ${b.createdAt}, ${b.updatedAt}) VALUES ($1, now() + interval '1 day', now(), now())`, [p.jti]);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"data":null}');
       } catch {
@@ -78,18 +80,32 @@ describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
     await expect(service().verify(await make(userId))).rejects.toMatchObject({ code: 'NOCOBASE_SESSION_INVALID', message: expect.stringMatching(message) });
   });
 
+  it('rejects a session whose jti is blacklisted', async () => {
+    const userId = await insertNocobaseUser(db, nb, { roles: ['member'] });
+    const { token, jti } = await service().mint(userId, 'basic');
+    await expect(service().verify(token)).resolves.toMatchObject({ userId });
+    const b = nb.columns('tokenBlacklist');
+    await db.query(`INSERT INTO ${nb.table('tokenBlacklist')} (${b.token}, ${b.expiration}, ${b.createdAt}, ${b.updatedAt}) VALUES ($1, now() + interval '1 day', now(), now())`, [jti]);
+    await expect(service().verify(token)).rejects.toMatchObject({ code: 'NOCOBASE_SESSION_INVALID', message: expect.stringMatching(/signed out/) });
+  });
+
   it('ends every session of a user at once through auth:signOut with twin tokens', async () => {
     const nocobase = await fakeNocobase(db, nb);
     try {
       const userId = await insertNocobaseUser(db, nb);
       const other = await insertNocobaseUser(db, nb);
-      const sessions = [await service().mint(userId, 'basic'), await service().mint(userId, 'basic')];
+      const sessions = [await service().mint(userId, 'basic'), await service().mint(userId, 'wecom')];
       const kept = await service().mint(other, 'basic');
       expect(await service(nocobase.url).revokeAll(userId)).toEqual({ revoked: 2, failed: 0 });
       expect(nocobase.seen.map((s) => s.jti).sort()).toEqual(sessions.map((s) => s.jti).sort());
+      // Each twin is signed out under the authenticator its session was issued for.
+      expect(nocobase.seen.map((s) => `${s.jti}:${s.authenticator}`).sort()).toEqual([`${sessions[0].jti}:basic`, `${sessions[1].jti}:wecom`].sort());
+      expect(nocobase.seen.every((s) => s.userId === userId)).toBe(true);
       for (const twin of nocobase.seen) expect(twin.exp - twin.iat).toBeLessThanOrEqual(60);
       for (const s of sessions) await expect(service().verify(s.token)).rejects.toMatchObject({ message: expect.stringMatching(/signed out/) });
       expect((await service().verify(kept.token)).userId).toBe(other);
+      // Sessions already signed out are not sent again (NocoBase would refuse them as BLOCKED_TOKEN).
+      expect(await service(nocobase.url).revokeAll(userId)).toEqual({ revoked: 0, failed: 0 });
     } finally {
       await nocobase.close();
     }
