@@ -7,13 +7,16 @@ import { WecomException } from '../wecom/wecom.exception';
 import type { WecomUser } from '../wecom/wecom.schemas';
 import type { DirectoryDepartment, DirectoryMember, DirectorySnapshot, MemberStatus } from './directory.types';
 
-/** Concurrent user/get calls; the client's rate budget keeps the pace under WeCom's limit. */
-const DETAIL_CONCURRENCY = 8;
+/** Concurrent reads; the client's rate budget keeps the pace under WeCom's limit. */
+const CONCURRENCY = 8;
+
+const byUserid = (x: DirectoryMember, y: DirectoryMember) => (x.userid < y.userid ? -1 : x.userid > y.userid ? 1 : 0);
 
 /**
  * Reads the directory with the right strategy for the credentials: the contact-sync secret reads
- * the whole corp (list_id + user/get, or ids only after 48009); the app secret reads its visible
- * range department by department. Any failed read makes the snapshot incomplete, which is what
+ * the whole corp (simplelist + user/list per department, or list_id ids only after 48009); the
+ * app secret reads its visible range department by department. Events re-read single members
+ * with user/get. Any failed read makes the snapshot incomplete, which is what
  * stops the plan from offboarding anyone.
  */
 @Injectable()
@@ -32,20 +35,64 @@ export class DirectoryFetcher {
   }
 
   async fetch(a: Authenticator, onProgress: (done: number, total: number) => void = () => undefined): Promise<DirectorySnapshot> {
-    return a.contactSecret ? this.viaContactSecret(a, this.wecom.forCredentials(a.corpId, a.contactSecret), onProgress) : this.viaApp(this.wecom.forCredentials(a.corpId, a.secret), onProgress);
+    if (!a.contactSecret) {
+      const client = this.wecom.forCredentials(a.corpId, a.secret);
+      const departments = (await client.listDepartments()).map((d) => ({ id: d.id, parentId: d.parentid, name: d.name ?? null, order: d.order }));
+      // An app token is never refused details (48009 concerns the contact-sync secret only).
+      return (await this.byDepartment(client, departments, onProgress)) ?? { departments, members: [], complete: false, idsOnly: false };
+    }
+    const client = this.wecom.forCredentials(a.corpId, a.contactSecret);
+    const { departments, idsOnly } = await this.departments(client);
+    const snapshot = idsOnly ? null : await this.byDepartment(client, departments, onProgress);
+    if (snapshot) return snapshot;
+    this.logger.warn(`${a.name}: WeCom forbids member details for this contact-sync secret here (48009); syncing ids and departments only`);
+    return this.idsOnly(client, departments);
   }
 
   /** Just these members (an event named them), with the department tree for mapping. */
   async fetchMembers(a: Authenticator, userids: string[]): Promise<DirectorySnapshot> {
     const client = this.wecom.forCredentials(a.corpId, a.contactSecret ?? a.secret);
     const { departments, idsOnly } = await this.departments(client);
-    const state = { complete: true, idsOnly };
-    const members = await this.details(client, userids, state, () => undefined);
-    return { departments, members: members ?? userids.map((u) => idOnlyMember(u, [])), complete: state.complete, idsOnly: state.idsOnly };
+    const state = { complete: true };
+    const members = idsOnly ? null : await this.details(client, userids, state);
+    // Without details nothing about these members is known: an incomplete, empty snapshot changes nothing.
+    if (!members) return { departments, members: [], complete: false, idsOnly: true };
+    return { departments, members, complete: state.complete, idsOnly: false };
   }
 
-  private async viaContactSecret(a: Authenticator, client: WecomClient, onProgress: (done: number, total: number) => void): Promise<DirectorySnapshot> {
-    const { departments, idsOnly } = await this.departments(client);
+  /**
+   * Members with details through user/list, one call per department: the same objects as user/get in
+   * departments-many calls instead of members-many (100,000 user/get calls would take ten minutes
+   * under WeCom's 10,000 per minute per API). Null when WeCom refuses details (48009).
+   */
+  private async byDepartment(client: WecomClient, departments: DirectoryDepartment[], onProgress: (done: number, total: number) => void): Promise<DirectorySnapshot | null> {
+    const members = new Map<string, DirectoryMember>();
+    let complete = true;
+    let refused = false;
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < departments.length && !refused) {
+        const d = departments[next++];
+        try {
+          for (const u of await client.listUsers(d.id)) if (!members.has(u.userid)) members.set(u.userid, toMember(u));
+        } catch (error) {
+          if (isNewIpRefusal(error)) refused = true;
+          else {
+            complete = false;
+            this.logger.warn(`members of department ${d.id} could not be read: ${(error as Error).message}`);
+          }
+        }
+        onProgress(++done, departments.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, departments.length) }, worker));
+    if (refused) return null;
+    return { departments, members: [...members.values()].sort(byUserid), complete, idsOnly: false };
+  }
+
+  /** user/list_id pages: every userid with its departments, nothing else (names stay unknown, not empty). */
+  private async idsOnly(client: WecomClient, departments: DirectoryDepartment[]): Promise<DirectorySnapshot> {
     const memberships = new Map<string, number[]>();
     for await (const rows of client.userIdPages()) {
       for (const r of rows) {
@@ -54,35 +101,8 @@ export class DirectoryFetcher {
         memberships.set(r.userid, list);
       }
     }
-    const state = { complete: true, idsOnly };
-    const members = idsOnly ? null : await this.details(client, [...memberships.keys()], state, onProgress);
-    if (!members) {
-      this.logger.warn(`${a.name}: WeCom forbids member details for this contact-sync secret here (48009); syncing ids and departments only`);
-      state.idsOnly = true;
-    }
-    return {
-      departments,
-      members: members ?? [...memberships].map(([userid, depts]) => idOnlyMember(userid, depts)),
-      complete: state.complete,
-      idsOnly: state.idsOnly,
-    };
-  }
-
-  private async viaApp(client: WecomClient, onProgress: (done: number, total: number) => void): Promise<DirectorySnapshot> {
-    const departments = (await client.listDepartments()).map((d) => ({ id: d.id, parentId: d.parentid, name: d.name ?? null, order: d.order }));
-    const members = new Map<string, DirectoryMember>();
-    let complete = true;
-    let done = 0;
-    for (const d of departments) {
-      try {
-        for (const u of await client.listUsers(d.id)) members.set(u.userid, toMember(u));
-      } catch (error) {
-        complete = false;
-        this.logger.warn(`members of department ${d.id} could not be read: ${(error as Error).message}`);
-      }
-      onProgress(++done, departments.length);
-    }
-    return { departments, members: [...members.values()], complete, idsOnly: false };
+    const members = [...memberships].map(([userid, depts]) => idOnlyMember(userid, depts)).sort(byUserid);
+    return { departments: departments.map((d) => ({ ...d, name: null })), members, complete: true, idsOnly: true };
   }
 
   /** The tree from simplelist, names from department/list unless WeCom refuses them (48009). */
@@ -103,10 +123,9 @@ export class DirectoryFetcher {
    * user/get for each userid, a few at a time. A member gone since the id list was read is left
    * out; any other failure marks the snapshot incomplete. Null when WeCom refuses details (48009).
    */
-  private async details(client: WecomClient, userids: string[], state: { complete: boolean }, onProgress: (done: number, total: number) => void): Promise<DirectoryMember[] | null> {
+  private async details(client: WecomClient, userids: string[], state: { complete: boolean }): Promise<DirectoryMember[] | null> {
     const members: DirectoryMember[] = [];
     let next = 0;
-    let done = 0;
     let refused = false;
     const worker = async () => {
       while (next < userids.length && !refused) {
@@ -120,11 +139,10 @@ export class DirectoryFetcher {
             this.logger.warn(`member ${userid} could not be read: ${(error as Error).message}`);
           }
         }
-        onProgress(++done, userids.length);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(DETAIL_CONCURRENCY, userids.length) }, worker));
-    return refused ? null : members.sort((x, y) => (x.userid < y.userid ? -1 : x.userid > y.userid ? 1 : 0));
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, userids.length) }, worker));
+    return refused ? null : members.sort(byUserid);
   }
 }
 

@@ -27,7 +27,10 @@ describe('DirectoryFetcher against the emulator', () => {
     expect(snap.members).toHaveLength(emu.directory.memberCount);
     const m = [...emu.directory.allMembers()].find((x) => x.department.length > 1)!;
     expect(snap.members.find((x) => x.userid === m.userid)).toMatchObject({ name: m.name, departments: m.department, leaderIn: m.is_leader_in_dept, status: m.status });
-    expect(progress.at(-1)).toBe(emu.directory.memberCount);
+    expect(progress.at(-1)).toBe(emu.directory.departmentCount);
+    // One user/list per department, not one user/get per member.
+    expect(emu.calls('user/list')).toBe(emu.directory.departmentCount);
+    expect(emu.calls('user/get')).toBe(0);
   });
 
   it('falls back to ids only when WeCom answers 48009, without pretending names are empty', async () => {
@@ -51,8 +54,23 @@ describe('DirectoryFetcher against the emulator', () => {
   });
 
   it('marks the snapshot incomplete when member reads fail', async () => {
-    emu.faults.add({ api: 'user/get', kind: 'busy', times: 0 }); // beyond the client's retries
+    emu.faults.add({ api: 'user/list', kind: 'busy', times: 0 }); // beyond the client's retries
     const snap = await fetcher().fetch(authenticator(true));
     expect(snap.complete).toBe(false);
+  });
+
+  it('re-reads single members for events with user/get; a member gone from WeCom is simply absent', async () => {
+    const [a, b] = [...emu.directory.allMembers()];
+    emu.directory.removeMember(b.userid);
+    const snap = await fetcher().fetchMembers(authenticator(true), [a.userid, b.userid]);
+    expect(snap).toMatchObject({ complete: true, idsOnly: false });
+    expect(snap.members.map((m) => m.userid)).toEqual([a.userid]);
+    expect(emu.calls('user/get')).toBe(2);
+  });
+
+  it('knows nothing about event members when WeCom refuses details, so the snapshot changes nothing', async () => {
+    emu.policy.contactSyncFromNewIp = true;
+    const snap = await fetcher().fetchMembers(authenticator(true), [[...emu.directory.allMembers()][0].userid]);
+    expect(snap).toMatchObject({ complete: false, members: [] });
   });
 });

@@ -1,0 +1,237 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Authenticator } from '../auth/authenticator';
+import { AppException } from '../common/exceptions/app.exception';
+import { AppConfig } from '../config/app-config';
+import { AdvisoryLockService } from '../database/advisory-lock.service';
+import { BindingsRepository } from '../users/bindings.repository';
+import { normalizePhone } from '../users/phone';
+import { DirectoryFetcher } from './directory-fetcher.service';
+import type { DirectorySnapshot } from './directory.types';
+import { hashMember } from './member-hash';
+import { NocobaseDirectoryRepository } from './nocobase-directory.repository';
+import { SnowflakeIdGenerator } from './snowflake-id';
+import { SyncApplierService } from './sync-applier.service';
+import type { CurrentBinding, CurrentState, SyncPlan } from './sync-plan.types';
+import { planDirectorySync } from './sync-planner';
+import { SyncRunsRepository, type RunTrigger, type SyncRun } from './sync-runs.repository';
+import { SyncStateRepository } from './sync-state.repository';
+
+export const syncLockKey = (authenticatorId: number) => `wecom-bridge:sync:${authenticatorId}`;
+
+export interface SyncRunOptions {
+  dryRun?: boolean;
+  force?: boolean;
+  /** Limits a run to these members (event-driven); the rest of the directory is left alone. */
+  onlyMembers?: string[];
+}
+
+/**
+ * One sync run: fetch → pure plan → apply, recorded in sync_runs. Exactly one run per
+ * authenticator at a time across replicas: a partial unique index admits one queued/running
+ * row, and the run itself holds a session advisory lock that dies with its replica, which is
+ * how a run left behind by a dead replica is recognised and marked failed.
+ */
+@Injectable()
+export class SyncService {
+  private readonly logger = new Logger(SyncService.name);
+  private readonly replica = `${hostname()}:${process.pid}`;
+  private readonly ids = new SnowflakeIdGenerator();
+  /** 'progress' and 'finished' events, with the run, for the CLI's progress bar and tests. */
+  readonly events = new EventEmitter();
+
+  constructor(
+    private readonly runs: SyncRunsRepository,
+    private readonly lock: AdvisoryLockService,
+    private readonly fetcher: DirectoryFetcher,
+    private readonly applier: SyncApplierService,
+    private readonly state: SyncStateRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly directory: NocobaseDirectoryRepository,
+    private readonly config: AppConfig,
+  ) {
+    this.events.setMaxListeners(100);
+  }
+
+  /** Queues and starts a run, or returns the one already queued or running for the authenticator. */
+  async trigger(a: Authenticator, trigger: RunTrigger, options: SyncRunOptions = {}): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const run = await this.runs.tryQueue({ authenticatorId: a.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force) });
+      if (run) return { run, alreadyRunning: false, done: this.execute(a, run, options) };
+      const active = await this.runs.findActive(a.id);
+      if (!active) continue;
+      if (await this.isAbandoned(active)) {
+        await this.runs.finish(active.id, { status: 'failed', errorCode: 'REPLICA_LOST', error: 'the replica running this sync stopped before it finished' });
+        continue;
+      }
+      return { run: active, alreadyRunning: true, done: this.waitFor(active.id) };
+    }
+    throw new Error('could not queue a sync run: runs keep appearing and finishing; try again');
+  }
+
+  /** Resolves when the run reaches a final status (polling, so it works across replicas). */
+  async waitFor(runId: number, pollMs = 250): Promise<SyncRun> {
+    for (;;) {
+      const run = await this.runs.findById(runId);
+      if (!run || !['queued', 'running'].includes(run.status)) return run!;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  /** A running run whose lock nobody holds lost its replica; a queued one is given a minute to start. */
+  private async isAbandoned(run: SyncRun): Promise<boolean> {
+    if (await this.lock.isLocked(syncLockKey(run.authenticatorId))) return false;
+    if (run.status === 'running') return true;
+    return Date.now() - run.createdAt.getTime() > 60_000;
+  }
+
+  private async execute(a: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
+    try {
+      const outcome = await this.lock.tryWithLock(syncLockKey(a.id), () => this.runLocked(a, run, options));
+      if (outcome.acquired) return outcome.result;
+      return await this.finish(run, { status: 'failed', errorCode: 'SYNC_LOCK_HELD', error: 'another replica is syncing this authenticator' });
+    } catch (error) {
+      this.logger.error(`sync run ${run.id} crashed`, (error as Error).stack);
+      return this.finish(run, { status: 'failed', errorCode: 'INTERNAL_ERROR', error: (error as Error).message }).catch(() => run);
+    }
+  }
+
+  private async runLocked(a: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
+    await this.runs.markRunning(run.id, this.replica);
+    const calls = this.fetcher.callCounter();
+    const report = async (phase: string, done: number, total: number) => {
+      await this.runs.progress(run.id, { phase, done, total, apiCalls: calls() });
+      this.events.emit('progress', { ...run, status: 'running', phase, progressDone: done, progressTotal: total });
+    };
+    let snapshot: DirectorySnapshot;
+    try {
+      await report('fetch', 0, 0);
+      snapshot = options.onlyMembers
+        ? await this.fetcher.fetchMembers(a, options.onlyMembers)
+        : await this.fetcher.fetch(a, (done, total) => void report('fetch', done, total));
+    } catch (error) {
+      return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
+    }
+
+    await report('plan', 0, 0);
+    const { current, bindings } = await this.loadState(a, snapshot, options.onlyMembers);
+    const plan = planDirectorySync(snapshot, current, {
+      provisionOnSync: a.provisionOnSync,
+      offboarding: a.offboarding,
+      thresholdPercent: a.offboardingThresholdPercent,
+      force: Boolean(run.force || options.onlyMembers),
+      normalizePhone: (raw) => normalizePhone(raw, this.config.auth.phoneDefaultRegion),
+      hashMember,
+      newDepartmentId: () => this.ids.next(),
+    });
+    const counts = { ...plan.counts };
+
+    if (run.dryRun || plan.aborted) {
+      await this.runs.insertItems(run.id, plannedItems(plan));
+      return this.finish(run, {
+        status: plan.aborted ? 'aborted' : 'succeeded',
+        counts,
+        apiCalls: calls(),
+        rowsWritten: 0,
+        errorCode: plan.aborted ? 'OFFBOARDING_THRESHOLD' : null,
+        error: plan.aborted,
+      });
+    }
+
+    const total = plan.members.length;
+    await report('apply', 0, total);
+    const result = await this.applier.apply(a, plan, bindings, hashMember, (done) => void report('apply', done, total));
+    await this.runs.insertItems(run.id, result.items);
+    return this.finish(run, {
+      status: 'succeeded',
+      counts: { ...counts, failed: result.failed },
+      apiCalls: calls(),
+      rowsWritten: result.rowsWritten,
+      errorCode: result.failed ? 'ITEMS_FAILED' : plan.offboardingWithheld ? 'FETCH_INCOMPLETE' : null,
+      error: result.failed
+        ? `${result.failed} item(s) failed; see the run's items`
+        : plan.offboardingWithheld
+          ? 'part of the directory could not be read, so nothing was offboarded or deleted'
+          : null,
+    });
+  }
+
+  private async loadState(a: Authenticator, snapshot: DirectorySnapshot, onlyMembers?: string[]): Promise<{ current: CurrentState; bindings: Map<string, CurrentBinding> }> {
+    const scope = onlyMembers ? new Set(onlyMembers) : null;
+    const rows = (await this.bindings.allOf(a.id)).filter((b) => !scope || scope.has(b.wecomUserid));
+    const users = await this.directory.usersByIds(rows.map((b) => b.nocobaseUserId));
+    const region = this.config.auth.phoneDefaultRegion;
+    const bindings = new Map<string, CurrentBinding>(
+      rows.map((b) => {
+        const u = users.get(b.nocobaseUserId);
+        return [
+          b.wecomUserid,
+          {
+            bindingId: b.id,
+            wecomUserid: b.wecomUserid,
+            source: b.source,
+            phone: b.phone,
+            suspended: b.suspendedAt !== null,
+            user: u ? { id: b.nocobaseUserId, nickname: u.nickname, email: u.email?.toLowerCase() ?? null, phone: normalizePhone(u.phone, region), mainDepartmentId: u.mainDepartmentId, protected: u.protected } : null,
+          },
+        ];
+      }),
+    );
+    const phonesInUse = new Map<string, number>();
+    const emailsInUse = new Map<string, number>();
+    if (snapshot.members.some((m) => m.mobile || m.email)) {
+      for (const c of await this.directory.contactsInUse()) {
+        const phone = normalizePhone(c.phone, region);
+        if (phone) phonesInUse.set(phone, c.id);
+        if (c.email) emailsInUse.set(c.email.toLowerCase(), c.id);
+      }
+    }
+    const [departments, mirror, memberships] = await Promise.all([
+      this.state.departmentMap(a.id),
+      this.state.mirror(a.id),
+      this.state.memberships(a.id),
+    ]);
+    return {
+      current: {
+        departments,
+        bindings: [...bindings.values()],
+        mirror: scope ? mirror.filter((m) => scope.has(m.userid)) : mirror,
+        memberships,
+        phonesInUse,
+        emailsInUse,
+      },
+      bindings,
+    };
+  }
+
+  private async finish(run: SyncRun, f: Parameters<SyncRunsRepository['finish']>[1]): Promise<SyncRun> {
+    const finished = await this.runs.finish(run.id, f);
+    this.events.emit('finished', finished);
+    this.logger.log(`sync run ${run.id} ${finished.status}${finished.error ? `: ${finished.error}` : ''}`);
+    return finished;
+  }
+}
+
+function errorFields(error: unknown): { errorCode: string; error: string } {
+  return error instanceof AppException ? { errorCode: error.code, error: error.message } : { errorCode: 'INTERNAL_ERROR', error: (error as Error).message };
+}
+
+function plannedItems(plan: SyncPlan) {
+  return [
+    ...plan.departments
+      .filter((d) => d.action !== 'unchanged')
+      .map((d) => ({ kind: 'department' as const, key: String(d.wecomId), action: d.action, outcome: 'planned' as const, reason: d.reason, changes: { title: d.title, parentNocobaseId: d.parentNocobaseId }, error: null })),
+    ...plan.members
+      .filter((m) => m.action !== 'unchanged')
+      .map((m) => ({
+        kind: 'member' as const,
+        key: m.userid,
+        action: m.action,
+        outcome: 'planned' as const,
+        reason: m.reason,
+        changes: { fields: m.changes, addMemberships: m.addMemberships, removeMemberships: m.removeMemberships, conflicts: m.conflicts },
+        error: null,
+      })),
+  ];
+}
