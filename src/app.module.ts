@@ -8,15 +8,16 @@ import { DatabaseModule } from './database/database.module';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { NocobaseModule } from './nocobase/nocobase.module';
+import { SyncModule } from './sync/sync.module';
 import { WecomModule } from './wecom/wecom.module';
 
 @Module({})
 export class AppModule {
   /** The config is validated before Nest starts, then handed in here (tests pass their own). */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { schedule?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, NocobaseModule, WecomModule, HealthModule, AuthModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, NocobaseModule, WecomModule, HealthModule, AuthModule, SyncModule.forRoot({ schedule: options.schedule ?? true })],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

@@ -1,10 +1,13 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
+import { text } from 'express';
 
 /** Everything main.ts does to the app besides listening, shared with the e2e specs. */
 export function configureApp(app: INestApplication): INestApplication {
   app.use(cookieParser());
+  // WeCom posts callbacks as XML.
+  app.use('/api/wecom', text({ type: ['text/xml', 'application/xml'], limit: '1mb' }));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

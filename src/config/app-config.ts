@@ -65,4 +65,8 @@ export interface DeclaredAuthenticator {
   workbenchPath: string;
   callbackToken: string | null;
   callbackAesKey: string | null;
+  provisionOnSync: boolean;
+  offboarding: 'ignore' | 'suspend' | 'delete';
+  offboardingThresholdPercent: number;
+  syncCron: string | null;
 }

@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 
@@ -64,6 +65,13 @@ export const envSchema = z
     WECOM_WORKBENCH_PATH: z.string().regex(/^\/[^/\\]/, 'must be a path such as /admin or /m').or(z.literal('/')).default('/admin'),
     WECOM_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (the callback Token)').optional(),
     WECOM_CALLBACK_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey').optional(),
+    WECOM_PROVISION_ON_SYNC: bool.default(false),
+    WECOM_OFFBOARDING: z.enum(['ignore', 'suspend', 'delete'], 'must be ignore, suspend or delete').default('suspend'),
+    WECOM_OFFBOARDING_THRESHOLD_PERCENT: z.coerce.number().min(0, 'must be 0–100').max(100, 'must be 0–100').default(5),
+    WECOM_SYNC_CRON: z
+      .string()
+      .refine((v) => validateCronExpression(v).valid, 'must be a cron expression such as "0 3 * * *" (unset = no schedule)')
+      .optional(),
   });
 
 /** The variables that must come together to declare the default authenticator. */

@@ -93,7 +93,19 @@ describe('default authenticator variables', () => {
       workbenchPath: '/admin',
       nocobaseAuthenticator: 'basic',
       contactSecret: null,
+      provisionOnSync: false,
+      offboarding: 'suspend',
+      offboardingThresholdPercent: 5,
+      syncCron: null,
     });
+  });
+
+  it('takes the sync settings, and names each bad one', () => {
+    const config = loadConfig({ ...valid, ...declared, WECOM_PROVISION_ON_SYNC: 'true', WECOM_OFFBOARDING: 'delete', WECOM_SYNC_CRON: '*/15 * * * *' });
+    expect(config.defaultAuthenticator).toMatchObject({ provisionOnSync: true, offboarding: 'delete', syncCron: '*/15 * * * *' });
+    const found = problems({ ...valid, ...declared, WECOM_OFFBOARDING: 'fire', WECOM_SYNC_CRON: 'every day', WECOM_OFFBOARDING_THRESHOLD_PERCENT: '150' });
+    expect(Object.keys(found).sort()).toEqual(['WECOM_OFFBOARDING', 'WECOM_OFFBOARDING_THRESHOLD_PERCENT', 'WECOM_SYNC_CRON']);
+    expect(found.WECOM_SYNC_CRON).toMatch(/cron expression/);
   });
 
   it('is absent without them', () => {

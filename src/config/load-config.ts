@@ -69,6 +69,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           workbenchPath: env.WECOM_WORKBENCH_PATH,
           callbackToken: env.WECOM_CALLBACK_TOKEN ?? null,
           callbackAesKey: env.WECOM_CALLBACK_AES_KEY ?? null,
+          provisionOnSync: env.WECOM_PROVISION_ON_SYNC,
+          offboarding: env.WECOM_OFFBOARDING,
+          offboardingThresholdPercent: env.WECOM_OFFBOARDING_THRESHOLD_PERCENT,
+          syncCron: env.WECOM_SYNC_CRON ?? null,
         }
       : null,
     secrets: { bridgeSecretKey: env.BRIDGE_SECRET_KEY },

@@ -6,6 +6,7 @@ import { NocobaseSessionService } from '../nocobase/nocobase-session.service';
 import { NocobaseUsersRepository } from '../users/nocobase-users.repository';
 import { NocobaseDirectoryRepository, type UserFieldsUpdate } from './nocobase-directory.repository';
 import { SyncStateRepository } from './sync-state.repository';
+import { isRecorded } from './sync-planner';
 import type { CurrentBinding, DepartmentChange, MemberChange, SyncPlan } from './sync-plan.types';
 
 const CHUNK = 1000;
@@ -66,19 +67,19 @@ export class SyncApplierService {
       }
     }
 
-    const members = plan.members.filter((m) => m.action !== 'unchanged' || m.mirror);
+    const members = plan.members.filter((m) => isRecorded(m) || m.mirror);
     let done = 0;
     for (let i = 0; i < members.length; i += CHUNK) {
       const chunk = members.slice(i, i + CHUNK);
       try {
         result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, chunk, bindings, hashOf, m));
-        result.items.push(...chunk.filter((c) => c.action !== 'unchanged').map((c) => memberItem(c, 'applied', null)));
+        result.items.push(...chunk.filter(isRecorded).map((c) => memberItem(c, 'applied', null)));
       } catch {
         // Find the culprit: apply the chunk one member at a time.
         for (const change of chunk) {
           try {
             result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, [change], bindings, hashOf, m));
-            if (change.action !== 'unchanged') result.items.push(memberItem(change, 'applied', null));
+            if (isRecorded(change)) result.items.push(memberItem(change, 'applied', null));
           } catch (error) {
             result.failed += 1;
             result.items.push(memberItem(change, 'failed', (error as Error).message));

@@ -7,6 +7,9 @@ const MEMBER_ACTIONS = ['create', 'update', 'suspend', 'delete', 'restore', 'mir
 /** WeCom statuses that end a member's access: 2 disabled, 5 left the corp. */
 const OFFBOARDED_STATUSES = new Set([2, 5]);
 
+/** Items a run records: every change, and an unchanged member whose WeCom data collided with another user. */
+export const isRecorded = (c: MemberChange) => c.action !== 'unchanged' || c.conflicts.length > 0;
+
 /** Title given to a department WeCom names only by id (48009); an earlier real title is never replaced by it. */
 export const placeholderTitle = (wecomId: number) => `部门 ${wecomId}`;
 

@@ -175,4 +175,12 @@ export class SyncStateRepository {
     const [rows] = await m.query(`DELETE FROM ${this.t.suspendedRoles} WHERE binding_id = $1 RETURNING role_name`, [bindingId]);
     return (rows as { role_name: string }[]).map((r) => r.role_name);
   }
+
+  /** WeCom lets a system-generated userid be changed once (update_user with NewUserID): follow it. */
+  async renameMember(authenticatorId: number, from: string, to: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await m.query(`UPDATE ${this.t.bindings} SET wecom_userid = $3, updated_at = now() WHERE authenticator_id = $1 AND wecom_userid = $2`, [authenticatorId, from, to]);
+      await m.query(`UPDATE ${this.t.members} SET userid = $3 WHERE authenticator_id = $1 AND userid = $2`, [authenticatorId, from, to]);
+    });
+  }
 }

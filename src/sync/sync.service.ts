@@ -14,7 +14,7 @@ import { NocobaseDirectoryRepository } from './nocobase-directory.repository';
 import { SnowflakeIdGenerator } from './snowflake-id';
 import { SyncApplierService } from './sync-applier.service';
 import type { CurrentBinding, CurrentState, SyncPlan } from './sync-plan.types';
-import { planDirectorySync } from './sync-planner';
+import { isRecorded, planDirectorySync } from './sync-planner';
 import { SyncRunsRepository, type RunTrigger, type SyncRun } from './sync-runs.repository';
 import { SyncStateRepository } from './sync-state.repository';
 
@@ -223,7 +223,7 @@ function plannedItems(plan: SyncPlan) {
       .filter((d) => d.action !== 'unchanged')
       .map((d) => ({ kind: 'department' as const, key: String(d.wecomId), action: d.action, outcome: 'planned' as const, reason: d.reason, changes: { title: d.title, parentNocobaseId: d.parentNocobaseId }, error: null })),
     ...plan.members
-      .filter((m) => m.action !== 'unchanged')
+      .filter(isRecorded)
       .map((m) => ({
         kind: 'member' as const,
         key: m.userid,
