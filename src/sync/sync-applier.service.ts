@@ -67,6 +67,9 @@ export class SyncApplierService {
       }
     }
 
+    // A deleted user's sessions are ended first: deleting the user also deletes the issuedTokens
+    // rows the sign-out reads. A suspended user's sessions end after the commit (see endSessions).
+    const unended = await this.endSessionsOf(plan.members.filter((c) => c.action === 'delete'));
     const members = plan.members.filter((m) => isRecorded(m) || m.mirror);
     let done = 0;
     for (let i = 0; i < members.length; i += CHUNK) {
@@ -90,7 +93,7 @@ export class SyncApplierService {
       onProgress(done);
     }
 
-    await this.endSessions(plan, result);
+    await this.endSessions(plan, result, unended);
     return result;
   }
 
@@ -196,21 +199,31 @@ export class SyncApplierService {
   }
 
   /** Suspended and deleted users lose their NocoBase sessions at once, through NocoBase's API. */
-  private async endSessions(plan: SyncPlan, result: ApplyResult): Promise<void> {
-    const outcomes = new Map(result.items.filter((i) => i.kind === 'member').map((i) => [i.key, i]));
-    for (const c of plan.members) {
-      if ((c.action !== 'suspend' && c.action !== 'delete') || c.userId === null) continue;
-      const item = outcomes.get(c.userid);
-      if (item?.outcome !== 'applied') continue;
+  private async endSessions(plan: SyncPlan, result: ApplyResult, unended: Map<string, string>): Promise<void> {
+    const applied = new Set(result.items.filter((i) => i.kind === 'member' && i.outcome === 'applied' && i.action === 'suspend').map((i) => i.key));
+    for (const [userid, error] of await this.endSessionsOf(plan.members.filter((c) => applied.has(c.userid)))) unended.set(userid, error);
+    for (const item of result.items) {
+      const error = item.kind === 'member' && item.outcome === 'applied' ? unended.get(item.key) : undefined;
+      if (!error) continue;
+      item.outcome = 'failed';
+      item.error = `offboarded, but NocoBase sessions were not ended: ${error}`;
+      result.failed += 1;
+    }
+  }
+
+  /** Ends every session of these members' users; returns the ones that failed, with why. */
+  private async endSessionsOf(changes: MemberChange[]): Promise<Map<string, string>> {
+    const failures = new Map<string, string>();
+    for (const c of changes) {
+      if (c.userId === null) continue;
       try {
         const revoked = await this.sessions.revokeAll(c.userId);
         if (revoked.failed) throw new Error(`${revoked.failed} of ${revoked.failed + revoked.revoked} sessions could not be ended`);
       } catch (error) {
-        item.outcome = 'failed';
-        item.error = `offboarded, but NocoBase sessions were not ended: ${(error as Error).message}`;
-        result.failed += 1;
+        failures.set(c.userid, (error as Error).message);
       }
     }
+    return failures;
   }
 }
 

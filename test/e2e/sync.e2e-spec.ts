@@ -321,3 +321,64 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     await http().get('/api/wecom/wecom/events?msg_signature=bad&timestamp=1&nonce=2&echostr=abcd').expect(403);
   });
 });
+
+describe('directory sync with the delete offboarding policy', () => {
+  let db: TestDatabase;
+  let emu: WecomEmulator;
+  let bridge: TestApp;
+  let nocobase: Awaited<ReturnType<typeof fakeNocobase>>;
+  let nb: NocobaseSchema;
+  const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    nb = await new NocobaseSchemaIntrospector(db.dataSource, testConfig()).introspect();
+    emu = await startEmulator({ port: 0, corpId: 'wwdeltest', agentId: 1000002, directory: { ...DIRECTORY, members: DIRECTORY.members.slice(0, 4) } });
+    nocobase = await fakeNocobase(db, nb);
+    bridge = await createTestApp(db, {
+      BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+      NOCOBASE_URL: nocobase.url,
+      WECOM_API_BASE_URL: emu.baseUrl,
+      WECOM_CORP_ID: emu.corpId,
+      WECOM_AGENT_ID: String(emu.agentId),
+      WECOM_SECRET: emu.secret,
+      WECOM_CONTACT_SECRET: emu.contactSecret!,
+      WECOM_ORIGIN: 'https://nocobase.example.com',
+      WECOM_PROVISION_ON_SYNC: 'true',
+      WECOM_OFFBOARDING: 'delete',
+    });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await emu?.close();
+    await nocobase?.close();
+    await db?.drop();
+  });
+
+  async function run(body: Record<string, unknown> = {}) {
+    const res = await request(bridge.app.getHttpServer()).post('/api/admin/sync-runs').set(admin).send({ authenticator: 'wecom', ...body }).expect(202);
+    return bridge.app.get(SyncService).waitFor(res.body.data.id, 50);
+  }
+  const userIdOf = async (userid: string) =>
+    Number((await db.query<{ id: string }>(`SELECT nocobase_user_id AS id FROM "${TEST_BRIDGE_SCHEMA}".bindings WHERE wecom_userid = $1`, [userid]))[0]?.id ?? 0);
+
+  it('deletes users the bridge created, after ending their sessions; login-bound users are only suspended', async () => {
+    expect((await run()).status).toBe('succeeded');
+    const dev1 = await userIdOf('dev1');
+    const lead = await userIdOf('lead');
+    await db.query(`UPDATE "${TEST_BRIDGE_SCHEMA}".bindings SET source = 'login' WHERE wecom_userid = 'lead'`);
+    const session = await bridge.app.get(NocobaseSessionService).mint(dev1, 'basic');
+    emu.directory.removeMember('dev1');
+    emu.directory.updateMember('lead', { status: 5 });
+
+    const r = await run({ force: true });
+    expect(r).toMatchObject({ status: 'succeeded', error: null });
+    expect(r.counts.members).toMatchObject({ delete: 1, suspend: 1 });
+    expect(nocobase.seen.map((s) => s.jti)).toContain(session.jti);
+    const u = nb.columns('users');
+    expect(await db.query(`SELECT 1 FROM ${nb.table('users')} WHERE ${u.id} = $1`, [dev1])).toHaveLength(0);
+    expect(await userIdOf('dev1')).toBe(0);
+    expect(await db.query(`SELECT 1 FROM ${nb.table('users')} WHERE ${u.id} = $1`, [lead])).toHaveLength(1);
+    expect(await rolesOf(db, nb, lead)).toEqual([]);
+  });
+});
