@@ -17,15 +17,18 @@ export interface ItemOutcome {
   action: string;
   reason: string;
   changes: unknown;
-  outcome: 'applied' | 'failed';
+  /** planned: a dry run or an aborted run, where nothing is written. */
+  outcome: 'planned' | 'applied' | 'failed';
   error: string | null;
 }
 
 export interface ApplyResult {
   rowsWritten: number;
-  items: ItemOutcome[];
   failed: number;
 }
+
+/** Receives outcomes as they happen, so a 100,000-member run never holds them all. */
+export type ItemRecorder = (items: ItemOutcome[]) => Promise<void>;
 
 /**
  * Writes a plan: departments in one transaction, then members in chunks of CHUNK items, each
@@ -51,17 +54,24 @@ export class SyncApplierService {
     bindings: Map<string, CurrentBinding>,
     hashOf: (m: NonNullable<MemberChange['member']>) => string,
     onProgress: (done: number) => void,
+    record: ItemRecorder,
   ): Promise<ApplyResult> {
-    const result: ApplyResult = { rowsWritten: 0, items: [], failed: 0 };
+    const result: ApplyResult = { rowsWritten: 0, failed: 0 };
+    // Offboarding outcomes wait until their sessions are ended (which can still fail them).
+    const offboarded: ItemOutcome[] = [];
+    const recordMembers = async (items: ItemOutcome[]) => {
+      offboarded.push(...items.filter((i) => i.action === 'suspend' || i.action === 'delete'));
+      await record(items.filter((i) => i.action !== 'suspend' && i.action !== 'delete'));
+    };
     if (this.directory.departmentsAvailable) {
       const changed = plan.departments.filter((d) => d.action !== 'unchanged');
       if (changed.length) {
         try {
           result.rowsWritten += await this.dataSource.transaction((m) => this.applyDepartments(a, changed, m));
-          result.items.push(...changed.map((d) => departmentItem(d, 'applied', null)));
+          await record(changed.map((d) => departmentItem(d, 'applied', null)));
         } catch (error) {
           this.logger.error(`department changes failed for ${a.name}`, (error as Error).stack);
-          result.items.push(...changed.map((d) => departmentItem(d, 'failed', (error as Error).message)));
+          await record(changed.map((d) => departmentItem(d, 'failed', (error as Error).message)));
           result.failed += changed.length;
         }
       }
@@ -76,24 +86,27 @@ export class SyncApplierService {
       const chunk = members.slice(i, i + CHUNK);
       try {
         result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, chunk, bindings, hashOf, m));
-        result.items.push(...chunk.filter(isRecorded).map((c) => memberItem(c, 'applied', null)));
+        await recordMembers(chunk.filter(isRecorded).map((c) => memberItem(c, 'applied', null)));
       } catch {
         // Find the culprit: apply the chunk one member at a time.
+        const items: ItemOutcome[] = [];
         for (const change of chunk) {
           try {
             result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, [change], bindings, hashOf, m));
-            if (isRecorded(change)) result.items.push(memberItem(change, 'applied', null));
+            if (isRecorded(change)) items.push(memberItem(change, 'applied', null));
           } catch (error) {
             result.failed += 1;
-            result.items.push(memberItem(change, 'failed', (error as Error).message));
+            items.push(memberItem(change, 'failed', (error as Error).message));
           }
         }
+        await recordMembers(items);
       }
       done += chunk.length;
       onProgress(done);
     }
 
-    await this.endSessions(plan, result, unended);
+    await this.endSessions(plan, offboarded, unended, result);
+    await record(offboarded);
     return result;
   }
 
@@ -199,11 +212,11 @@ export class SyncApplierService {
   }
 
   /** Suspended and deleted users lose their NocoBase sessions at once, through NocoBase's API. */
-  private async endSessions(plan: SyncPlan, result: ApplyResult, unended: Map<string, string>): Promise<void> {
-    const applied = new Set(result.items.filter((i) => i.kind === 'member' && i.outcome === 'applied' && i.action === 'suspend').map((i) => i.key));
+  private async endSessions(plan: SyncPlan, items: ItemOutcome[], unended: Map<string, string>, result: ApplyResult): Promise<void> {
+    const applied = new Set(items.filter((i) => i.outcome === 'applied' && i.action === 'suspend').map((i) => i.key));
     for (const [userid, error] of await this.endSessionsOf(plan.members.filter((c) => applied.has(c.userid)))) unended.set(userid, error);
-    for (const item of result.items) {
-      const error = item.kind === 'member' && item.outcome === 'applied' ? unended.get(item.key) : undefined;
+    for (const item of items) {
+      const error = item.outcome === 'applied' ? unended.get(item.key) : undefined;
       if (!error) continue;
       item.outcome = 'failed';
       item.error = `offboarded, but NocoBase sessions were not ended: ${error}`;

@@ -26,7 +26,7 @@ export function planDirectorySync(snapshot: DirectorySnapshot, current: CurrentS
     if (d.action === 'delete') nocobaseIdOf.delete(d.wecomId);
     else nocobaseIdOf.set(d.wecomId, d.nocobaseId);
   }
-  const members = planMembers(snapshot, current, options, nocobaseIdOf);
+  const { changes: members, quiet, withheld } = planMembers(snapshot, current, options, nocobaseIdOf);
 
   const counts: SyncPlan['counts'] = {
     departments: Object.fromEntries(DEPARTMENT_ACTIONS.map((a) => [a, 0])) as SyncPlan['counts']['departments'],
@@ -38,8 +38,9 @@ export function planDirectorySync(snapshot: DirectorySnapshot, current: CurrentS
     counts.members[m.action] += 1;
     counts.conflicts += m.conflicts.length;
   }
+  counts.members.unchanged += quiet;
 
-  const offboardingWithheld = !snapshot.complete && (members.some((m) => m.reason.startsWith(WITHHELD)) || departments.some((d) => d.reason.startsWith(WITHHELD)));
+  const offboardingWithheld = !snapshot.complete && (withheld || departments.some((d) => d.reason.startsWith(WITHHELD)));
   return { departments, members, counts, aborted: thresholdBreach(members, snapshot, current, options), offboardingWithheld };
 }
 
@@ -135,21 +136,46 @@ type Ctx = {
   complete: boolean;
   nocobaseIdOf: Map<number, string>;
   managed: Map<number, Map<string, boolean>>;
+  /** Phones (`p:`) and emails (`e:`) given to members provisioned earlier in this plan, to a placeholder id… */
+  reserved: Map<string, number>;
+  /** …which names the member (placeholders are negative: the user does not exist yet). */
+  provisioned: Map<number, string>;
 };
 
-function planMembers(snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions, nocobaseIdOf: Map<number, string>): MemberChange[] {
+/** Unchanged members with nothing worth telling (in step, or unbound and as mirrored): counted, not listed. */
+const QUIET = new WeakSet<MemberChange>();
+const quietly = (change: MemberChange) => (QUIET.add(change), change);
+
+const phoneOwner = (ctx: Ctx, phone: string) => ctx.reserved.get(`p:${phone}`) ?? ctx.current.phonesInUse.get(phone);
+const emailOwner = (ctx: Ctx, email: string) => ctx.reserved.get(`e:${email}`) ?? ctx.current.emailsInUse.get(email);
+
+/**
+ * Member changes, sorted by userid. Members with nothing to write or record are only counted
+ * (`quiet`): at 100,000 members a no-change plan then holds almost nothing.
+ */
+function planMembers(
+  snapshot: DirectorySnapshot,
+  current: CurrentState,
+  options: PlanOptions,
+  nocobaseIdOf: Map<number, string>,
+): { changes: MemberChange[]; quiet: number; withheld: boolean } {
   const managed = new Map<number, Map<string, boolean>>();
   for (const m of current.memberships) {
     const row = managed.get(m.userId) ?? new Map<string, boolean>();
     row.set(m.nocobaseDepartmentId, m.isOwner);
     managed.set(m.userId, row);
   }
-  // Contacts are copied: the plan reserves the ones it provisions, without touching its input.
-  const contacts = { phonesInUse: new Map(current.phonesInUse), emailsInUse: new Map(current.emailsInUse) };
-  const ctx: Ctx = { current: { ...current, ...contacts }, options, complete: snapshot.complete, nocobaseIdOf, managed };
+  const ctx: Ctx = { current, options, complete: snapshot.complete, nocobaseIdOf, managed, reserved: new Map(), provisioned: new Map() };
   const bindings = new Map(current.bindings.map((b) => [b.wecomUserid, b]));
   const mirror = new Map(current.mirror.map((m) => [m.userid, m]));
   const changes: MemberChange[] = [];
+  let quiet = 0;
+  let withheld = false;
+  const add = (change: MemberChange) => {
+    if (change.reason.startsWith(WITHHELD)) withheld = true;
+    if (QUIET.has(change) && !change.mirror && !isRecorded(change)) quiet += 1;
+    else changes.push(change);
+  };
 
   for (const member of snapshot.members) {
     const mirrored = mirror.get(member.userid);
@@ -158,23 +184,23 @@ function planMembers(snapshot: DirectorySnapshot, current: CurrentState, options
     const change = binding ? planBound(member, binding, ctx) : planUnbound(member, ctx, hashChanged);
     // A restore or a new offboarding also changes the mirror's offboarded flag.
     change.mirror = hashChanged || change.action === 'suspend' || change.action === 'restore' || (mirrored?.offboarded ?? false) !== Boolean(binding?.suspended);
-    changes.push(change);
+    add(change);
   }
 
   const present = new Set(snapshot.members.map((m) => m.userid));
   for (const binding of current.bindings) {
     if (present.has(binding.wecomUserid)) continue;
-    changes.push(offboard(binding, 'gone from the WeCom directory', ctx) ?? unchangedOf(binding.wecomUserid, binding.user?.id ?? null, 'gone from WeCom; nothing to do'));
+    add(offboard(binding, 'gone from the WeCom directory', ctx) ?? unchangedOf(binding.wecomUserid, binding.user?.id ?? null, 'gone from WeCom; nothing to do'));
   }
   for (const m of current.mirror) {
     if (present.has(m.userid) || bindings.has(m.userid)) continue;
-    changes.push(
+    add(
       ctx.complete
         ? { ...blank(m.userid, null), action: 'forget', reason: 'an unbound member who left the WeCom directory' }
         : unchangedOf(m.userid, null, `${WITHHELD} not in the directory read, but part of the read failed, so it is kept`),
     );
   }
-  return changes.sort((x, y) => (x.userid < y.userid ? -1 : x.userid > y.userid ? 1 : 0));
+  return { changes: changes.sort((x, y) => (x.userid < y.userid ? -1 : x.userid > y.userid ? 1 : 0)), quiet, withheld };
 }
 
 function planBound(member: DirectoryMember, binding: CurrentBinding, ctx: Ctx): MemberChange {
@@ -196,25 +222,27 @@ function planBound(member: DirectoryMember, binding: CurrentBinding, ctx: Ctx): 
     return { ...change, action: 'restore', reason: 'active in WeCom again: access and roles restored' };
   }
   if (changed) return { ...change, action: 'update', reason: `changed in WeCom: ${describe(change)}` };
-  return { ...change, action: 'unchanged', reason: change.conflicts.length ? 'nothing to write; see conflicts' : 'in step with WeCom' };
+  return quietly({ ...change, action: 'unchanged', reason: change.conflicts.length ? 'nothing to write; see conflicts' : 'in step with WeCom' });
 }
 
 function planUnbound(member: DirectoryMember, ctx: Ctx, hashChanged: boolean): MemberChange {
   const change: MemberChange = { ...blank(member.userid, null), member };
-  const mirrorOnly = (reason: string): MemberChange => ({ ...change, action: hashChanged ? 'mirror' : 'unchanged', reason });
+  const mirrorOnly = (reason: string): MemberChange => (hashChanged ? { ...change, action: 'mirror', reason } : quietly({ ...change, action: 'unchanged', reason }));
   if (member.status !== null && OFFBOARDED_STATUSES.has(member.status)) return mirrorOnly('not provisioned: disabled or left in WeCom');
   if (!ctx.options.provisionOnSync) return mirrorOnly('unbound; binds at the first in-client login (provisioning on sync is off)');
   if (member.status === 4) return mirrorOnly('not provisioned until the member activates WeCom');
 
   const phone = ctx.options.normalizePhone(member.mobile);
   const email = member.email?.toLowerCase() ?? null;
-  const phoneOwner = phone ? ctx.current.phonesInUse.get(phone) : undefined;
-  const emailOwner = email ? ctx.current.emailsInUse.get(email) : undefined;
-  if (phoneOwner !== undefined) {
-    return { ...mirrorOnly(`not provisioned: NocoBase user #${phoneOwner} has this phone; they bind at the first in-client login`), action: 'skip' };
+  const byPhone = phone ? phoneOwner(ctx, phone) : undefined;
+  const byEmail = email ? emailOwner(ctx, email) : undefined;
+  if (byPhone !== undefined) {
+    const who = byPhone < 0 ? `member ${ctx.provisioned.get(byPhone)}, provisioned in this run,` : `NocoBase user #${byPhone}`;
+    return { ...mirrorOnly(`not provisioned: ${who} has this phone; they bind at the first in-client login`), action: 'skip' };
   }
-  if (emailOwner !== undefined) {
-    return { ...change, action: 'skip', conflicts: [`email ${email} belongs to NocoBase user #${emailOwner}`], reason: 'not provisioned: its email belongs to another NocoBase user; bind them by hand or at login' };
+  if (byEmail !== undefined) {
+    const who = byEmail < 0 ? `member ${ctx.provisioned.get(byEmail)}, provisioned in this run` : `NocoBase user #${byEmail}`;
+    return { ...change, action: 'skip', conflicts: [`email ${email} belongs to ${who}`], reason: 'not provisioned: its email belongs to another NocoBase user; bind them by hand or at login' };
   }
   change.changes.nickname = [null, member.name ?? member.userid];
   if (phone) change.changes.phone = [null, phone];
@@ -223,8 +251,10 @@ function planUnbound(member: DirectoryMember, ctx: Ctx, hashChanged: boolean): M
   const main = member.mainDepartment !== null ? ctx.nocobaseIdOf.get(member.mainDepartment) : undefined;
   if (main) change.changes.mainDepartmentId = [null, main];
   // Reserve the contacts so a second member with the same phone or email in this run is caught.
-  if (phone) ctx.current.phonesInUse.set(phone, -1);
-  if (email) ctx.current.emailsInUse.set(email, -1);
+  const placeholder = -(ctx.provisioned.size + 1);
+  ctx.provisioned.set(placeholder, member.userid);
+  if (phone) ctx.reserved.set(`p:${phone}`, placeholder);
+  if (email) ctx.reserved.set(`e:${email}`, placeholder);
   return { ...change, action: 'create', reason: 'new in WeCom; provisioned with the default role' };
 }
 
@@ -249,14 +279,14 @@ function diffFields(member: DirectoryMember, binding: CurrentBinding, change: Me
 
   const email = member.email?.toLowerCase() ?? null;
   if (email && email !== user.email) {
-    const owner = ctx.current.emailsInUse.get(email);
+    const owner = emailOwner(ctx, email);
     if (owner !== undefined && owner !== user.id) change.conflicts.push(`email ${email} belongs to NocoBase user #${owner}; kept ${user.email ?? 'empty'}`);
     else change.changes.email = [user.email, email];
   }
 
   const phone = ctx.options.normalizePhone(member.mobile);
   if (phone && phone !== user.phone) {
-    const owner = ctx.current.phonesInUse.get(phone);
+    const owner = phoneOwner(ctx, phone);
     if (binding.source === 'login' && binding.phone) change.conflicts.push(`WeCom shows phone ${phone}; the phone confirmed at login (${binding.phone}) is kept`);
     else if (owner !== undefined && owner !== user.id) change.conflicts.push(`phone ${phone} belongs to NocoBase user #${owner}; kept ${user.phone ?? 'empty'}`);
     else change.changes.phone = [user.phone, phone];

@@ -109,9 +109,9 @@ export class SyncRunsRepository {
     return toRun(rows[0]);
   }
 
-  async insertItems(runId: number, items: ({ outcome: ItemOutcome['outcome'] | 'planned' } & Omit<ItemOutcome, 'outcome'>)[]): Promise<void> {
-    for (let i = 0; i < Math.min(items.length, MAX_ITEMS_PER_RUN); i += 2000) {
-      const chunk = items.slice(i, Math.min(i + 2000, MAX_ITEMS_PER_RUN));
+  async insertItems(runId: number, items: ItemOutcome[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 2000) {
+      const chunk = items.slice(i, i + 2000);
       await this.dataSource.query(
         `INSERT INTO ${this.items} (run_id, kind, key, action, outcome, reason, changes, error)
          SELECT $1, k, ky, a, o, r, c::jsonb, e FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(k, ky, a, o, r, c, e)`,

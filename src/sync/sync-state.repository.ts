@@ -38,6 +38,23 @@ export class SyncStateRepository {
     }));
   }
 
+  /** Just what the planner needs of each binding (a lean read: 100,000 of them are held at once). */
+  async bindings(authenticatorId: number, userids?: string[]): Promise<{ bindingId: number; wecomUserid: string; userId: number; source: 'login' | 'sync'; phone: string | null; suspended: boolean }[]> {
+    const rows = await this.dataSource.query(
+      `SELECT id, wecom_userid, nocobase_user_id, source, phone, suspended_at IS NOT NULL AS suspended FROM ${this.t.bindings}
+        WHERE authenticator_id = $1 AND ($2::text[] IS NULL OR wecom_userid = ANY($2::text[]))`,
+      [authenticatorId, userids ?? null],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      bindingId: Number(r.id),
+      wecomUserid: r.wecom_userid as string,
+      userId: Number(r.nocobase_user_id),
+      source: r.source as 'login' | 'sync',
+      phone: (r.phone as string) ?? null,
+      suspended: r.suspended as boolean,
+    }));
+  }
+
   async mirror(authenticatorId: number): Promise<MirroredMember[]> {
     const rows = await this.dataSource.query(`SELECT userid, hash, status, offboarded FROM ${this.t.members} WHERE authenticator_id = $1`, [authenticatorId]);
     return rows.map((r: Record<string, unknown>) => ({ userid: r.userid as string, hash: r.hash as string, status: r.status == null ? null : Number(r.status), offboarded: r.offboarded as boolean }));

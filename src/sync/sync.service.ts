@@ -5,17 +5,16 @@ import type { Authenticator } from '../auth/authenticator';
 import { AppException } from '../common/exceptions/app.exception';
 import { AppConfig } from '../config/app-config';
 import { AdvisoryLockService } from '../database/advisory-lock.service';
-import { BindingsRepository } from '../users/bindings.repository';
 import { normalizePhone } from '../users/phone';
 import { DirectoryFetcher } from './directory-fetcher.service';
 import type { DirectorySnapshot } from './directory.types';
 import { hashMember } from './member-hash';
 import { NocobaseDirectoryRepository } from './nocobase-directory.repository';
 import { SnowflakeIdGenerator } from './snowflake-id';
-import { SyncApplierService } from './sync-applier.service';
+import { SyncApplierService, type ItemRecorder } from './sync-applier.service';
 import type { CurrentBinding, CurrentState, SyncPlan } from './sync-plan.types';
 import { isRecorded, planDirectorySync } from './sync-planner';
-import { SyncRunsRepository, type RunTrigger, type SyncRun } from './sync-runs.repository';
+import { MAX_ITEMS_PER_RUN, SyncRunsRepository, type RunTrigger, type SyncRun } from './sync-runs.repository';
 import { SyncStateRepository } from './sync-state.repository';
 
 export const syncLockKey = (authenticatorId: number) => `wecom-bridge:sync:${authenticatorId}`;
@@ -47,7 +46,6 @@ export class SyncService {
     private readonly fetcher: DirectoryFetcher,
     private readonly applier: SyncApplierService,
     private readonly state: SyncStateRepository,
-    private readonly bindings: BindingsRepository,
     private readonly directory: NocobaseDirectoryRepository,
     private readonly config: AppConfig,
   ) {
@@ -128,7 +126,7 @@ export class SyncService {
     const counts = { ...plan.counts };
 
     if (run.dryRun || plan.aborted) {
-      await this.runs.insertItems(run.id, plannedItems(plan));
+      await this.itemRecorder(run.id)(plannedItems(plan));
       return this.finish(run, {
         status: plan.aborted ? 'aborted' : 'succeeded',
         counts,
@@ -141,8 +139,7 @@ export class SyncService {
 
     const total = plan.members.length;
     await report('apply', 0, total);
-    const result = await this.applier.apply(a, plan, bindings, hashMember, (done) => void report('apply', done, total));
-    await this.runs.insertItems(run.id, result.items);
+    const result = await this.applier.apply(a, plan, bindings, hashMember, (done) => void report('apply', done, total), this.itemRecorder(run.id));
     return this.finish(run, {
       status: 'succeeded',
       counts: { ...counts, failed: result.failed },
@@ -159,25 +156,18 @@ export class SyncService {
 
   private async loadState(a: Authenticator, snapshot: DirectorySnapshot, onlyMembers?: string[]): Promise<{ current: CurrentState; bindings: Map<string, CurrentBinding> }> {
     const scope = onlyMembers ? new Set(onlyMembers) : null;
-    const rows = (await this.bindings.allOf(a.id)).filter((b) => !scope || scope.has(b.wecomUserid));
-    const users = await this.directory.usersByIds(rows.map((b) => b.nocobaseUserId));
+    const rows = await this.state.bindings(a.id, onlyMembers);
+    const users = await this.directory.usersByIds(rows.map((b) => b.userId));
     const region = this.config.auth.phoneDefaultRegion;
-    const bindings = new Map<string, CurrentBinding>(
-      rows.map((b) => {
-        const u = users.get(b.nocobaseUserId);
-        return [
-          b.wecomUserid,
-          {
-            bindingId: b.id,
-            wecomUserid: b.wecomUserid,
-            source: b.source,
-            phone: b.phone,
-            suspended: b.suspendedAt !== null,
-            user: u ? { id: b.nocobaseUserId, nickname: u.nickname, email: u.email?.toLowerCase() ?? null, phone: normalizePhone(u.phone, region), mainDepartmentId: u.mainDepartmentId, protected: u.protected } : null,
-          },
-        ];
-      }),
-    );
+    const bindings = new Map<string, CurrentBinding>();
+    for (const { userId, ...b } of rows) {
+      const u = users.get(userId);
+      bindings.set(b.wecomUserid, {
+        ...b,
+        user: u ? { id: userId, nickname: u.nickname, email: u.email?.toLowerCase() ?? null, phone: normalizePhone(u.phone, region), mainDepartmentId: u.mainDepartmentId, protected: u.protected } : null,
+      });
+    }
+    users.clear();
     const phonesInUse = new Map<string, number>();
     const emailsInUse = new Map<string, number>();
     if (snapshot.members.some((m) => m.mobile || m.email)) {
@@ -202,6 +192,16 @@ export class SyncService {
         emailsInUse,
       },
       bindings,
+    };
+  }
+
+  /** Stores a run's items as they come, up to MAX_ITEMS_PER_RUN (the counts stay exact beyond it). */
+  private itemRecorder(runId: number): ItemRecorder {
+    let room = MAX_ITEMS_PER_RUN;
+    return async (items) => {
+      const kept = items.slice(0, room);
+      room -= kept.length;
+      if (kept.length) await this.runs.insertItems(runId, kept);
     };
   }
 
