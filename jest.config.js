@@ -14,6 +14,9 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.int-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       setupFiles: ['<rootDir>/test/setup/env.ts'],
+      // Real PostgreSQL, HTTP and child processes on a shared 2-core box: generous, since speed is
+      // measured by the benchmark scripts, never by test timeouts.
+      testTimeout: 60_000,
     },
   ],
 };

@@ -115,9 +115,11 @@ export class ContactEventsService implements OnModuleDestroy {
       const { run, alreadyRunning, done } = await this.sync.trigger(a, 'event', { onlyMembers: [...userids] });
       if (alreadyRunning) {
         await done; // a full or event run is under way; ours goes right after it
+        if (this.closed) return;
         continue;
       }
       const finished = await done;
+      if (this.closed && ['queued', 'running'].includes(finished.status)) return;
       const error = finished.status === 'succeeded' ? null : `run ${run.id} ${finished.status}: ${finished.error ?? ''}`.trim();
       await this.events.markProcessed(batch.map((e) => e.id), error);
     }
