@@ -7,7 +7,7 @@ import { NocobaseUsersRepository } from '../users/nocobase-users.repository';
 import { NocobaseDirectoryRepository, type UserFieldsUpdate } from './nocobase-directory.repository';
 import { SyncStateRepository } from './sync-state.repository';
 import { isRecorded } from './sync-planner';
-import type { CurrentBinding, DepartmentChange, MemberChange, SyncPlan } from './sync-plan.types';
+import type { DepartmentChange, MemberChange, SyncPlan } from './sync-plan.types';
 
 const CHUNK = 1000;
 
@@ -51,7 +51,6 @@ export class SyncApplierService {
   async apply(
     a: Authenticator,
     plan: SyncPlan,
-    bindings: Map<string, CurrentBinding>,
     hashOf: (m: NonNullable<MemberChange['member']>) => string,
     onProgress: (done: number) => void,
     record: ItemRecorder,
@@ -85,14 +84,14 @@ export class SyncApplierService {
     for (let i = 0; i < members.length; i += CHUNK) {
       const chunk = members.slice(i, i + CHUNK);
       try {
-        result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, chunk, bindings, hashOf, m));
+        result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, chunk, hashOf, m));
         await recordMembers(chunk.filter(isRecorded).map((c) => memberItem(c, 'applied', null)));
       } catch {
         // Find the culprit: apply the chunk one member at a time.
         const items: ItemOutcome[] = [];
         for (const change of chunk) {
           try {
-            result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, [change], bindings, hashOf, m));
+            result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, [change], hashOf, m));
             if (isRecorded(change)) items.push(memberItem(change, 'applied', null));
           } catch (error) {
             result.failed += 1;
@@ -138,7 +137,6 @@ export class SyncApplierService {
   private async applyMembers(
     a: Authenticator,
     chunk: MemberChange[],
-    bindings: Map<string, CurrentBinding>,
     hashOf: (m: NonNullable<MemberChange['member']>) => string,
     m: EntityManager,
   ): Promise<number> {
@@ -186,22 +184,22 @@ export class SyncApplierService {
     written += await this.directory.updateUsers(updates, m);
 
     for (const c of chunk) {
-      const binding = bindings.get(c.userid);
+      const binding = c.binding;
       if (c.action === 'suspend' && binding && c.userId !== null) {
         const roles = await this.directory.rolesOf(c.userId, m);
-        await this.state.rememberSuspendedRoles(binding.bindingId, roles, m);
+        await this.state.rememberSuspendedRoles(binding.id, roles, m);
         written += await this.directory.removeRoles(c.userId, roles, m);
-        written += await this.state.setSuspended([binding.bindingId], true, m);
+        written += await this.state.setSuspended([binding.id], true, m);
       } else if (c.action === 'restore' && binding && c.userId !== null) {
-        written += await this.directory.addRoles(c.userId, await this.state.takeSuspendedRoles(binding.bindingId, m), m);
-        written += await this.state.setSuspended([binding.bindingId], false, m);
+        written += await this.directory.addRoles(c.userId, await this.state.takeSuspendedRoles(binding.id, m), m);
+        written += await this.state.setSuspended([binding.id], false, m);
       } else if (c.action === 'delete' && binding && c.userId !== null) {
         written += await this.directory.deleteUsers([c.userId], m);
-        written += await this.state.deleteBindings([binding.bindingId], m);
+        written += await this.state.deleteBindings([binding.id], m);
       }
     }
 
-    const offboarded = (c: MemberChange) => c.action === 'suspend' || c.action === 'delete' || (c.action !== 'restore' && Boolean(bindings.get(c.userid)?.suspended));
+    const offboarded = (c: MemberChange) => c.action === 'suspend' || c.action === 'delete' || (c.action !== 'restore' && Boolean(c.binding?.suspended));
     written += await this.state.upsertMirror(
       a.id,
       chunk.filter((c) => c.mirror && c.member).map((c) => ({ member: c.member!, hash: hashOf(c.member!), offboarded: offboarded(c) })),

@@ -91,6 +91,8 @@ export interface MemberChange {
   userid: string;
   /** Target NocoBase user (null for create/mirror). */
   userId: number | null;
+  /** The member's binding as planned against (null when unbound). */
+  binding: { id: number; suspended: boolean } | null;
   /** Field → [before, after] for updates; only the fields that change. */
   changes: Partial<Record<'nickname' | 'email' | 'phone' | 'mainDepartmentId', [string | null, string | null]>>;
   /** Memberships to add (or whose isOwner changes) and to remove, in departments the bridge manages. */

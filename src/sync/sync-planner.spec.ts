@@ -1,7 +1,7 @@
 import { hashMember } from './member-hash';
 import type { CurrentBinding, CurrentState, MemberChange, PlanOptions } from './sync-plan.types';
 import type { DirectoryDepartment, DirectoryMember, DirectorySnapshot } from './directory.types';
-import { placeholderTitle, planDirectorySync } from './sync-planner';
+import { DirectoryPlanner, placeholderTitle, planDirectorySync, type SliceState } from './sync-planner';
 
 const dept = (id: number, parentId: number, name: string | null = `D${id}`): DirectoryDepartment => ({ id, parentId, name, order: id });
 const member = (userid: string, patch: Partial<DirectoryMember> = {}): DirectoryMember => ({
@@ -359,5 +359,36 @@ describe('planDirectorySync: unbound members', () => {
   it('lists members sorted by userid, so a dry run and the real run agree', () => {
     const plan = planDirectorySync(snapshot([dept(1, 0)], [member('c'), member('a'), member('b')]), state(), options());
     expect(plan.members.map((m) => m.userid)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('DirectoryPlanner: planning in userid ranges', () => {
+  beforeEach(() => (nextId = 1000));
+
+  it('gives the same plan range by range as all at once, members gone from WeCom included', () => {
+    const all = crowd(40);
+    const state = synced(all);
+    state.mirror.push({ userid: 'u0155', hash: 'x', status: 1, offboarded: false }); // unbound, gone, inside the 2nd range
+    const present = all.filter((m) => !['u005', 'u015', 'u039'].includes(m.userid)).map((m) => (m.userid === 'u020' ? { ...m, name: 'Renamed' } : m));
+    present.push(member('u041', { mobile: '13800000041' }), member('u042', { mobile: '13800000041' })); // same phone, different ranges
+    const opts = () => options({ provisionOnSync: true, force: true });
+    const whole = planDirectorySync(snapshot([dept(1, 0)], present), state, opts());
+
+    nextId = 1000;
+    const planner = new DirectoryPlanner(snapshot([dept(1, 0)], present), state.departments, state, opts());
+    const bounds: Array<[string | null, string | null]> = [[null, 'u010'], ['u010', 'u030'], ['u030', 'u041'], ['u041', null]];
+    for (const [after, upTo] of bounds) {
+      const within = (userid: string) => (after === null || userid > after) && (upTo === null || userid <= upTo);
+      const slice: SliceState = {
+        bindings: state.bindings.filter((b) => within(b.wecomUserid)),
+        mirror: state.mirror.filter((m) => within(m.userid)),
+        memberships: state.memberships.filter((x) => state.bindings.some((b) => within(b.wecomUserid) && b.user?.id === x.userId)),
+      };
+      planner.addMembers(present.filter((m) => within(m.userid)), slice);
+    }
+    const ranged = planner.finish();
+    expect(ranged.members).toEqual(whole.members);
+    expect(ranged.counts).toEqual(whole.counts);
+    expect(ranged.counts.members).toMatchObject({ suspend: 3, forget: 1, update: 1, create: 1, skip: 1 });
   });
 });

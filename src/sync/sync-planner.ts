@@ -19,37 +19,76 @@ export const placeholderTitle = (wecomId: number) => `部门 ${wecomId}`;
  * userid), so a dry run shows exactly what the real run will do.
  */
 export function planDirectorySync(snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions): SyncPlan {
-  const departments = planDepartments(snapshot, current.departments, options);
-  const nocobaseIdOf = new Map<number, string>();
-  for (const d of current.departments) nocobaseIdOf.set(d.wecomId, d.nocobaseId);
-  for (const d of departments) {
-    if (d.action === 'delete') nocobaseIdOf.delete(d.wecomId);
-    else nocobaseIdOf.set(d.wecomId, d.nocobaseId);
-  }
-  const { changes: members, quiet, withheld } = planMembers(snapshot, current, options, nocobaseIdOf);
+  const planner = new DirectoryPlanner(snapshot, current.departments, current, options);
+  planner.addMembers(snapshot.members, current);
+  return planner.finish();
+}
 
-  const counts: SyncPlan['counts'] = {
-    departments: Object.fromEntries(DEPARTMENT_ACTIONS.map((a) => [a, 0])) as SyncPlan['counts']['departments'],
-    members: Object.fromEntries(MEMBER_ACTIONS.map((a) => [a, 0])) as SyncPlan['counts']['members'],
-    conflicts: 0,
-  };
-  for (const d of departments) counts.departments[d.action] += 1;
-  for (const m of members) {
-    counts.members[m.action] += 1;
-    counts.conflicts += m.conflicts.length;
-  }
-  counts.members.unchanged += quiet;
+/** What the member plan needs of one userid range (bindings, mirror rows and the memberships of its users). */
+export type SliceState = Pick<CurrentState, 'bindings' | 'mirror' | 'memberships'>;
 
-  const offboardingWithheld = !snapshot.complete && (withheld || departments.some((d) => d.reason.startsWith(WITHHELD)));
-  return { departments, members, counts, aborted: thresholdBreach(members, snapshot, current, options), offboardingWithheld };
+/**
+ * The same plan, made range by range: departments once, then members in consecutive userid
+ * ranges, each with only its own state, so a 100,000-member directory is never held twice over.
+ * Ranges must be disjoint and added in userid order; each carries its members and the state of
+ * exactly that range (members gone from WeCom included).
+ */
+export class DirectoryPlanner {
+  readonly departments: DepartmentChange[];
+  private readonly ctx: Ctx;
+  private readonly changes: MemberChange[] = [];
+  private quiet = 0;
+  private withheld = false;
+  private population = 0;
+
+  constructor(
+    snapshot: Pick<DirectorySnapshot, 'departments' | 'complete'>,
+    mapped: MappedDepartment[],
+    contacts: Pick<CurrentState, 'phonesInUse' | 'emailsInUse'>,
+    private readonly options: PlanOptions,
+  ) {
+    this.departments = planDepartments(snapshot, mapped, options);
+    const nocobaseIdOf = new Map<number, string>();
+    for (const d of mapped) nocobaseIdOf.set(d.wecomId, d.nocobaseId);
+    for (const d of this.departments) {
+      if (d.action === 'delete') nocobaseIdOf.delete(d.wecomId);
+      else nocobaseIdOf.set(d.wecomId, d.nocobaseId);
+    }
+    this.ctx = { contacts, options, complete: snapshot.complete, nocobaseIdOf, managed: new Map(), reserved: new Map(), provisioned: new Map() };
+  }
+
+  addMembers(members: DirectoryMember[], state: SliceState): void {
+    const { changes, quiet, withheld } = planMembers(members, state, this.ctx);
+    for (const c of changes) this.changes.push(c);
+    this.quiet += quiet;
+    this.withheld ||= withheld;
+    this.population += new Set([...members.map((m) => m.userid), ...state.bindings.map((b) => b.wecomUserid)]).size;
+  }
+
+  finish(): SyncPlan {
+    const { departments, changes: members } = this;
+    const counts: SyncPlan['counts'] = {
+      departments: Object.fromEntries(DEPARTMENT_ACTIONS.map((a) => [a, 0])) as SyncPlan['counts']['departments'],
+      members: Object.fromEntries(MEMBER_ACTIONS.map((a) => [a, 0])) as SyncPlan['counts']['members'],
+      conflicts: 0,
+    };
+    for (const d of departments) counts.departments[d.action] += 1;
+    for (const m of members) {
+      counts.members[m.action] += 1;
+      counts.conflicts += m.conflicts.length;
+    }
+    counts.members.unchanged += this.quiet;
+    const offboardingWithheld = !this.ctx.complete && (this.withheld || departments.some((d) => d.reason.startsWith(WITHHELD)));
+    return { departments, members, counts, aborted: thresholdBreach(members, this.population, this.options), offboardingWithheld };
+  }
 }
 
 const WITHHELD = 'withheld:';
 
-function thresholdBreach(members: MemberChange[], snapshot: DirectorySnapshot, current: CurrentState, options: PlanOptions): string | null {
+/** `population`: members in WeCom or bound, counted once. */
+function thresholdBreach(members: MemberChange[], population: number, options: PlanOptions): string | null {
   if (options.force) return null;
   const offboarded = members.filter((m) => m.action === 'suspend' || m.action === 'delete').length;
-  const population = new Set([...snapshot.members.map((m) => m.userid), ...current.bindings.map((b) => b.wecomUserid)]).size;
   // A single offboarding is always allowed, or a ten-person company could never lose anyone.
   const limit = Math.max(1, (population * options.thresholdPercent) / 100);
   if (offboarded <= limit) return null;
@@ -59,7 +98,7 @@ function thresholdBreach(members: MemberChange[], snapshot: DirectorySnapshot, c
 
 // ── Departments ──────────────────────────────────────────────────────────────────────────────
 
-function planDepartments(snapshot: DirectorySnapshot, mapped: MappedDepartment[], options: PlanOptions): DepartmentChange[] {
+function planDepartments(snapshot: Pick<DirectorySnapshot, 'departments' | 'complete'>, mapped: MappedDepartment[], options: PlanOptions): DepartmentChange[] {
   const byWecomId = new Map(mapped.map((d) => [d.wecomId, d]));
   const nocobaseIdOf = new Map(mapped.map((d) => [d.wecomId, d.nocobaseId]));
   const changes: DepartmentChange[] = [];
@@ -131,7 +170,7 @@ function depthsOf(mapped: MappedDepartment[]): (wecomId: number) => number {
 // ── Members ──────────────────────────────────────────────────────────────────────────────────
 
 type Ctx = {
-  current: CurrentState;
+  contacts: Pick<CurrentState, 'phonesInUse' | 'emailsInUse'>;
   options: PlanOptions;
   complete: boolean;
   nocobaseIdOf: Map<number, string>;
@@ -146,26 +185,22 @@ type Ctx = {
 const QUIET = new WeakSet<MemberChange>();
 const quietly = (change: MemberChange) => (QUIET.add(change), change);
 
-const phoneOwner = (ctx: Ctx, phone: string) => ctx.reserved.get(`p:${phone}`) ?? ctx.current.phonesInUse.get(phone);
-const emailOwner = (ctx: Ctx, email: string) => ctx.reserved.get(`e:${email}`) ?? ctx.current.emailsInUse.get(email);
+const phoneOwner = (ctx: Ctx, phone: string) => ctx.reserved.get(`p:${phone}`) ?? ctx.contacts.phonesInUse.get(phone);
+const emailOwner = (ctx: Ctx, email: string) => ctx.reserved.get(`e:${email}`) ?? ctx.contacts.emailsInUse.get(email);
 
 /**
  * Member changes, sorted by userid. Members with nothing to write or record are only counted
  * (`quiet`): at 100,000 members a no-change plan then holds almost nothing.
  */
-function planMembers(
-  snapshot: DirectorySnapshot,
-  current: CurrentState,
-  options: PlanOptions,
-  nocobaseIdOf: Map<number, string>,
-): { changes: MemberChange[]; quiet: number; withheld: boolean } {
-  const managed = new Map<number, Map<string, boolean>>();
+function planMembers(members: DirectoryMember[], current: SliceState, ctx: Ctx): { changes: MemberChange[]; quiet: number; withheld: boolean } {
+  const { options } = ctx;
+  // Memberships of this range's users only; the map is rebuilt per range.
+  ctx.managed = new Map();
   for (const m of current.memberships) {
-    const row = managed.get(m.userId) ?? new Map<string, boolean>();
+    const row = ctx.managed.get(m.userId) ?? new Map<string, boolean>();
     row.set(m.nocobaseDepartmentId, m.isOwner);
-    managed.set(m.userId, row);
+    ctx.managed.set(m.userId, row);
   }
-  const ctx: Ctx = { current, options, complete: snapshot.complete, nocobaseIdOf, managed, reserved: new Map(), provisioned: new Map() };
   const bindings = new Map(current.bindings.map((b) => [b.wecomUserid, b]));
   const mirror = new Map(current.mirror.map((m) => [m.userid, m]));
   const changes: MemberChange[] = [];
@@ -177,20 +212,23 @@ function planMembers(
     else changes.push(change);
   };
 
-  for (const member of snapshot.members) {
+  for (const member of members) {
     const mirrored = mirror.get(member.userid);
     const hashChanged = !mirrored || mirrored.hash !== options.hashMember(member);
     const binding = bindings.get(member.userid);
     const change = binding ? planBound(member, binding, ctx) : planUnbound(member, ctx, hashChanged);
     // A restore or a new offboarding also changes the mirror's offboarded flag.
     change.mirror = hashChanged || change.action === 'suspend' || change.action === 'restore' || (mirrored?.offboarded ?? false) !== Boolean(binding?.suspended);
+    change.binding = binding ? { id: binding.bindingId, suspended: binding.suspended } : null;
     add(change);
   }
 
-  const present = new Set(snapshot.members.map((m) => m.userid));
+  const present = new Set(members.map((m) => m.userid));
   for (const binding of current.bindings) {
     if (present.has(binding.wecomUserid)) continue;
-    add(offboard(binding, 'gone from the WeCom directory', ctx) ?? unchangedOf(binding.wecomUserid, binding.user?.id ?? null, 'gone from WeCom; nothing to do'));
+    const change = offboard(binding, 'gone from the WeCom directory', ctx) ?? unchangedOf(binding.wecomUserid, binding.user?.id ?? null, 'gone from WeCom; nothing to do');
+    change.binding = { id: binding.bindingId, suspended: binding.suspended };
+    add(change);
   }
   for (const m of current.mirror) {
     if (present.has(m.userid) || bindings.has(m.userid)) continue;
@@ -316,7 +354,7 @@ function describe(change: MemberChange): string {
 }
 
 function blank(userid: string, userId: number | null): MemberChange {
-  return { action: 'unchanged', userid, userId, changes: {}, addMemberships: [], removeMemberships: [], mirror: false, conflicts: [], member: null, reason: '' };
+  return { action: 'unchanged', userid, userId, binding: null, changes: {}, addMemberships: [], removeMemberships: [], mirror: false, conflicts: [], member: null, reason: '' };
 }
 
 function unchangedOf(userid: string, userId: number | null, reason: string): MemberChange {

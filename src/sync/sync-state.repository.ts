@@ -6,6 +6,18 @@ import { qualified } from '../database/sql';
 import type { DirectoryMember } from './directory.types';
 import type { ManagedMembership, MappedDepartment, MirroredMember } from './sync-plan.types';
 
+/** Which userids to read: a list (event runs), or the range after `after` up to and including `upTo` (null = open). */
+export type UseridRange = { userids: string[] } | { after: string | null; upTo: string | null };
+
+/** A WHERE condition for a UseridRange; byte order ("C"), which is how the planner sorts userids too. */
+function inRange(column: string, range: UseridRange, firstParam: number): { sql: string; params: unknown[] } {
+  if ('userids' in range) return { sql: `${column} = ANY($${firstParam}::text[])`, params: [range.userids] };
+  return {
+    sql: `($${firstParam}::text IS NULL OR ${column} COLLATE "C" > $${firstParam}) AND ($${firstParam + 1}::text IS NULL OR ${column} COLLATE "C" <= $${firstParam + 1})`,
+    params: [range.after, range.upTo],
+  };
+}
+
 /** The bridge's own sync bookkeeping: member mirror, department map, managed memberships, bindings made by sync. */
 @Injectable()
 export class SyncStateRepository {
@@ -38,12 +50,13 @@ export class SyncStateRepository {
     }));
   }
 
-  /** Just what the planner needs of each binding (a lean read: 100,000 of them are held at once). */
-  async bindings(authenticatorId: number, userids?: string[]): Promise<{ bindingId: number; wecomUserid: string; userId: number; source: 'login' | 'sync'; phone: string | null; suspended: boolean }[]> {
+  /** Just what the planner needs of each binding in the range (a lean read). */
+  async bindings(authenticatorId: number, range: UseridRange): Promise<{ bindingId: number; wecomUserid: string; userId: number; source: 'login' | 'sync'; phone: string | null; suspended: boolean }[]> {
+    const { sql, params } = inRange('wecom_userid', range, 2);
     const rows = await this.dataSource.query(
       `SELECT id, wecom_userid, nocobase_user_id, source, phone, suspended_at IS NOT NULL AS suspended FROM ${this.t.bindings}
-        WHERE authenticator_id = $1 AND ($2::text[] IS NULL OR wecom_userid = ANY($2::text[]))`,
-      [authenticatorId, userids ?? null],
+        WHERE authenticator_id = $1 AND ${sql}`,
+      [authenticatorId, ...params],
     );
     return rows.map((r: Record<string, unknown>) => ({
       bindingId: Number(r.id),
@@ -55,15 +68,18 @@ export class SyncStateRepository {
     }));
   }
 
-  async mirror(authenticatorId: number): Promise<MirroredMember[]> {
-    const rows = await this.dataSource.query(`SELECT userid, hash, status, offboarded FROM ${this.t.members} WHERE authenticator_id = $1`, [authenticatorId]);
+  async mirror(authenticatorId: number, range: UseridRange): Promise<MirroredMember[]> {
+    const { sql, params } = inRange('userid', range, 2);
+    const rows = await this.dataSource.query(`SELECT userid, hash, status, offboarded FROM ${this.t.members} WHERE authenticator_id = $1 AND ${sql}`, [authenticatorId, ...params]);
     return rows.map((r: Record<string, unknown>) => ({ userid: r.userid as string, hash: r.hash as string, status: r.status == null ? null : Number(r.status), offboarded: r.offboarded as boolean }));
   }
 
-  async memberships(authenticatorId: number): Promise<ManagedMembership[]> {
+  /** The managed memberships of these users. */
+  async memberships(authenticatorId: number, userIds: number[]): Promise<ManagedMembership[]> {
+    if (!userIds.length) return [];
     const rows = await this.dataSource.query(
-      `SELECT nocobase_department_id::text AS d, nocobase_user_id AS u, is_owner FROM ${this.t.memberships} WHERE authenticator_id = $1`,
-      [authenticatorId],
+      `SELECT nocobase_department_id::text AS d, nocobase_user_id AS u, is_owner FROM ${this.t.memberships} WHERE authenticator_id = $1 AND nocobase_user_id = ANY($2::bigint[])`,
+      [authenticatorId, userIds],
     );
     return rows.map((r: Record<string, unknown>) => ({ nocobaseDepartmentId: r.d as string, userId: Number(r.u), isOwner: r.is_owner as boolean }));
   }

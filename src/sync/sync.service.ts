@@ -13,9 +13,9 @@ import { NocobaseDirectoryRepository } from './nocobase-directory.repository';
 import { SnowflakeIdGenerator } from './snowflake-id';
 import { SyncApplierService, type ItemRecorder } from './sync-applier.service';
 import type { CurrentBinding, CurrentState, SyncPlan } from './sync-plan.types';
-import { isRecorded, planDirectorySync } from './sync-planner';
+import { DirectoryPlanner, isRecorded, type SliceState } from './sync-planner';
 import { MAX_ITEMS_PER_RUN, SyncRunsRepository, type RunTrigger, type SyncRun } from './sync-runs.repository';
-import { SyncStateRepository } from './sync-state.repository';
+import { SyncStateRepository, type UseridRange } from './sync-state.repository';
 
 export const syncLockKey = (authenticatorId: number) => `wecom-bridge:sync:${authenticatorId}`;
 
@@ -40,6 +40,8 @@ export class SyncService implements OnModuleDestroy {
   /** 'progress' and 'finished' events, with the run, for the CLI's progress bar and tests. */
   readonly events = new EventEmitter();
   private closing = false;
+  /** Members planned per userid range (see plan()); small in tests so every run crosses ranges. */
+  planSlice = 5_000;
 
   constructor(
     private readonly runs: SyncRunsRepository,
@@ -117,17 +119,7 @@ export class SyncService implements OnModuleDestroy {
       return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
     }
 
-    await report('plan', 0, 0);
-    const { current, bindings } = await this.loadState(a, snapshot, options.onlyMembers);
-    const plan = planDirectorySync(snapshot, current, {
-      provisionOnSync: a.provisionOnSync,
-      offboarding: a.offboarding,
-      thresholdPercent: a.offboardingThresholdPercent,
-      force: Boolean(run.force || options.onlyMembers),
-      normalizePhone: (raw) => normalizePhone(raw, this.config.auth.phoneDefaultRegion),
-      hashMember,
-      newDepartmentId: () => this.ids.next(),
-    });
+    const plan = await this.plan(a, run, snapshot, options.onlyMembers, (done, total) => void report('plan', done, total));
     const counts = { ...plan.counts };
 
     if (run.dryRun || plan.aborted) {
@@ -144,7 +136,7 @@ export class SyncService implements OnModuleDestroy {
 
     const total = plan.members.length;
     await report('apply', 0, total);
-    const result = await this.applier.apply(a, plan, bindings, hashMember, (done) => void report('apply', done, total), this.itemRecorder(run.id));
+    const result = await this.applier.apply(a, plan, hashMember, (done) => void report('apply', done, total), this.itemRecorder(run.id));
     return this.finish(run, {
       status: 'succeeded',
       counts: { ...counts, failed: result.failed },
@@ -159,50 +151,67 @@ export class SyncService implements OnModuleDestroy {
     });
   }
 
-  private async loadState(a: Authenticator, snapshot: DirectorySnapshot, onlyMembers?: string[]): Promise<{ current: CurrentState; bindings: Map<string, CurrentBinding> }> {
-    const scope = onlyMembers ? new Set(onlyMembers) : null;
-    const rows = await this.state.bindings(a.id, onlyMembers);
-    const users = await this.directory.usersByIds(rows.map((b) => b.userId));
+  /**
+   * Plans `planSlice` members at a time, in userid order, loading only that range's bindings, users,
+   * mirror rows and memberships: at 100,000 members the state is never all in memory at once.
+   */
+  private async plan(a: Authenticator, run: SyncRun, snapshot: DirectorySnapshot, onlyMembers: string[] | undefined, onProgress: (done: number, total: number) => void): Promise<SyncPlan> {
+    const planner = new DirectoryPlanner(snapshot, await this.state.departmentMap(a.id), await this.contactsInUse(snapshot), {
+      provisionOnSync: a.provisionOnSync,
+      offboarding: a.offboarding,
+      thresholdPercent: a.offboardingThresholdPercent,
+      force: Boolean(run.force || onlyMembers),
+      normalizePhone: (raw) => normalizePhone(raw, this.config.auth.phoneDefaultRegion),
+      hashMember,
+      newDepartmentId: () => this.ids.next(),
+    });
+    if (onlyMembers) {
+      planner.addMembers(snapshot.members, await this.sliceState(a.id, { userids: onlyMembers }));
+      return planner.finish();
+    }
+    const members = snapshot.members; // sorted by userid (the fetcher's byte order)
+    for (let i = 0; i === 0 || i < members.length; i += this.planSlice) {
+      const slice = members.slice(i, i + this.planSlice);
+      const after = i === 0 ? null : members[i - 1].userid;
+      const upTo = i + this.planSlice >= members.length ? null : slice[slice.length - 1].userid;
+      planner.addMembers(slice, await this.sliceState(a.id, { after, upTo }));
+      onProgress(Math.min(i + this.planSlice, members.length), members.length);
+    }
+    return planner.finish();
+  }
+
+  private async sliceState(authenticatorId: number, range: UseridRange): Promise<SliceState> {
     const region = this.config.auth.phoneDefaultRegion;
-    const bindings = new Map<string, CurrentBinding>();
-    for (const b of rows) {
+    const rows = await this.state.bindings(authenticatorId, range);
+    const users = await this.directory.usersByIds(rows.map((b) => b.userId));
+    // Built field by field: spreading rest objects gave each of 100,000 bindings its own hidden class (24 MB).
+    const bindings: CurrentBinding[] = rows.map((b) => {
       const u = users.get(b.userId);
-      // Built field by field: spreading rest objects gave each of 100,000 bindings its own hidden class (24 MB).
-      bindings.set(b.wecomUserid, {
+      return {
         bindingId: b.bindingId,
         wecomUserid: b.wecomUserid,
         source: b.source,
         phone: b.phone,
         suspended: b.suspended,
         user: u ? { id: b.userId, nickname: u.nickname, email: u.email?.toLowerCase() ?? null, phone: normalizePhone(u.phone, region), mainDepartmentId: u.mainDepartmentId, protected: u.protected } : null,
-      });
-    }
-    users.clear();
+      };
+    });
+    const [mirror, memberships] = await Promise.all([this.state.mirror(authenticatorId, range), this.state.memberships(authenticatorId, rows.map((b) => b.userId))]);
+    return { bindings, mirror, memberships };
+  }
+
+  /** Every NocoBase user's phone (E.164) and email: nothing the sync writes may collide with them. */
+  private async contactsInUse(snapshot: DirectorySnapshot): Promise<Pick<CurrentState, 'phonesInUse' | 'emailsInUse'>> {
     const phonesInUse = new Map<string, number>();
     const emailsInUse = new Map<string, number>();
     if (snapshot.members.some((m) => m.mobile || m.email)) {
       for (const c of await this.directory.contactsInUse()) {
-        const phone = normalizePhone(c.phone, region);
+        const phone = normalizePhone(c.phone, this.config.auth.phoneDefaultRegion);
         if (phone) phonesInUse.set(phone, c.id);
         if (c.email) emailsInUse.set(c.email.toLowerCase(), c.id);
       }
     }
-    const [departments, mirror, memberships] = await Promise.all([
-      this.state.departmentMap(a.id),
-      this.state.mirror(a.id),
-      this.state.memberships(a.id),
-    ]);
-    return {
-      current: {
-        departments,
-        bindings: [...bindings.values()],
-        mirror: scope ? mirror.filter((m) => scope.has(m.userid)) : mirror,
-        memberships,
-        phonesInUse,
-        emailsInUse,
-      },
-      bindings,
-    };
+    return { phonesInUse, emailsInUse };
   }
 
   /** Stores a run's items as they come, up to MAX_ITEMS_PER_RUN (the counts stay exact beyond it). */

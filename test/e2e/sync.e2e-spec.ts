@@ -112,6 +112,7 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
       WECOM_CALLBACK_AES_KEY: CALLBACK.encodingAesKey,
     });
     await bridge.app.listen(0, '127.0.0.1');
+    sync().planSlice = 4; // every run plans across several userid ranges
     // Before the first sync: a NocoBase user with known's phone, one holding clash's email, and a hand-made department.
     await insertNocobaseUser(db, nb, { nickname: 'Known in NocoBase', phone: '+86 137 0000 0011' });
     await insertNocobaseUser(db, nb, { nickname: 'Email owner', email: 'taken@corp.cn' });
