@@ -9,6 +9,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# A heap budget: without one V8 lets garbage lift RSS far above the live set during large syncs
+# (100,000 members: 294 MB peak with it, 421 MB without; see README, Directory sync).
+ENV NODE_OPTIONS=--max-old-space-size=256
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -3,7 +3,8 @@
  * from the real schema dump, and the bridge's CLI syncing it twice (first run, then a no-change
  * re-run). Prints one JSON line. The numbers are measured, never asserted.
  *
- *   npm run bench:sync -- --members 100000 --departments 3000 [--naming camel|snake] [--keep]
+ *   npm run build && npm run bench:sync -- --members 100000 --departments 3000 [--naming camel|snake] [--keep]
+ *   (BENCH_NODE_OPTIONS overrides the bridge's NODE_OPTIONS; BENCH_CLI runs another CLI entry point)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -13,6 +14,8 @@ import { Client } from 'pg';
 import { renderNocobaseFixture, type Naming } from '../test/utils/nocobase-fixture';
 
 const root = join(__dirname, '..');
+/** The heap budget the Dockerfile sets (V8 otherwise lets garbage grow RSS far past the live set). */
+const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256';
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const positive = (v: string) => {
   const n = Number(v);
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
     const e = emulator.ready;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+      NODE_OPTIONS: nodeOptions,
       DATABASE_URL: url.toString(),
       BRIDGE_SECRET_KEY: 'bench-bridge-secret-key-0123456789abcdef',
       NOCOBASE_JWT_SECRET: 'bench-nocobase-app-key',
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
         members: options.members,
         departments: options.departments,
         naming: options.naming,
+        nodeOptions,
         firstRun: { status: first.run.status, seconds: seconds(first.run), wallSeconds: round(first.wallSeconds), rowsWritten: first.run.rowsWritten, wecomCalls: first.run.apiCalls, usersCreated: first.run.counts.members?.create, peakRssMb: round(first.peakRssMb) },
         reRun: { status: again.run.status, seconds: seconds(again.run), wallSeconds: round(again.wallSeconds), rowsWritten: again.run.rowsWritten, wecomCalls: again.run.apiCalls, peakRssMb: round(again.peakRssMb) },
         peakRssMb: round(Math.max(first.peakRssMb, again.peakRssMb)),
