@@ -5,6 +5,9 @@ const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts'
 
 module.exports = {
   maxWorkers: process.env.JEST_MAX_WORKERS || 2,
+  // Real PostgreSQL, HTTP and child processes on a shared 2-core box: generous, since speed is
+  // measured by the benchmark scripts, never by test timeouts (a project-level value is ignored).
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '\\.spec\\.ts$' },
     {
@@ -14,9 +17,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.int-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       setupFiles: ['<rootDir>/test/setup/env.ts'],
-      // Real PostgreSQL, HTTP and child processes on a shared 2-core box: generous, since speed is
-      // measured by the benchmark scripts, never by test timeouts.
-      testTimeout: 60_000,
     },
   ],
 };

@@ -58,7 +58,7 @@ describe('the bridge on embedded PostgreSQL (PGlite)', () => {
     await bridge?.close();
     await emu?.close();
     await pg?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('runs migrations, a directory sync and a QR login unchanged', async () => {
