@@ -4,12 +4,13 @@ import cookieParser from 'cookie-parser';
 import { text } from 'express';
 
 /** Everything main.ts does to the app besides listening, shared with the e2e specs. */
-export function configureApp(app: INestApplication): INestApplication {
+/** `shutdownHooks: false` when the caller handles SIGINT/SIGTERM itself (the demo stops more than the app). */
+export function configureApp(app: INestApplication, options: { shutdownHooks?: boolean } = {}): INestApplication {
   app.use(cookieParser());
   // WeCom posts callbacks as XML.
   app.use('/api/wecom', text({ type: ['text/xml', 'application/xml'], limit: '1mb' }));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.enableShutdownHooks();
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

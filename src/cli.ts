@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
-import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { AppModule } from './app.module';
 import { AuthenticatorsService } from './auth/authenticators.service';
@@ -9,7 +8,8 @@ import { AppException } from './common/exceptions/app.exception';
 import { ConfigValidationError, loadConfig } from './config/load-config';
 import { describeStartupError } from './startup-error';
 import { toRunView } from './sync/admin-sync-runs.controller';
-import { SyncRunsRepository, type SyncRun } from './sync/sync-runs.repository';
+import { printSummary, withProgressBar } from './sync/run-report';
+import { SyncRunsRepository } from './sync/sync-runs.repository';
 import { SyncService } from './sync/sync.service';
 
 /** Exit codes: 0 succeeded, 1 failed, 2 bad usage or configuration, 3 aborted (offboarding threshold). */
@@ -38,40 +38,6 @@ async function sync(options: SyncOptions): Promise<number> {
   } finally {
     await app.close();
   }
-}
-
-/** Redraws a bar from the run row (so it also follows a run another replica is doing). */
-async function withProgressBar(runs: SyncRunsRepository, runId: number, done: Promise<SyncRun>): Promise<SyncRun> {
-  const bar = new SingleBar({ format: '{phase} [{bar}] {value}/{total} · {apiCalls} WeCom calls', hideCursor: true, clearOnComplete: true });
-  bar.start(1, 0, { phase: 'queued', apiCalls: 0 });
-  const timer = setInterval(async () => {
-    const r = await runs.findById(runId).catch(() => null);
-    if (!r) return;
-    bar.setTotal(Math.max(r.progressTotal, 1));
-    bar.update(r.progressDone, { phase: (r.phase ?? r.status).padEnd(5), apiCalls: r.apiCalls });
-  }, 200);
-  try {
-    return await done;
-  } finally {
-    clearInterval(timer);
-    bar.stop();
-  }
-}
-
-function printSummary(r: SyncRun): void {
-  const rows: [string, string | number][] = [
-    ['run', `${r.id} (${r.trigger}${r.dryRun ? ', dry run' : ''}${r.force ? ', forced' : ''})`],
-    ['status', r.status],
-  ];
-  for (const [group, counts] of Object.entries({ departments: r.counts.departments ?? {}, members: r.counts.members ?? {} })) {
-    for (const [action, n] of Object.entries(counts as Record<string, number>)) if (n) rows.push([`${group}: ${action}`, n]);
-  }
-  rows.push(['conflicts', r.counts.conflicts ?? 0], ['failed items', r.counts.failed ?? 0], ['WeCom calls', r.apiCalls], ['rows written', r.rowsWritten]);
-  if (r.startedAt && r.finishedAt) rows.push(['seconds', ((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(1)]);
-  if (r.error) rows.push(['error', `${r.errorCode}: ${r.error}`]);
-  const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
-  if (r.dryRun || r.status === 'aborted') console.log(`\nper-item changes: GET /api/admin/sync-runs/${r.id}`);
 }
 
 const program = new Command('wecom-bridge').description('wecom-bridge command line').exitOverride();

@@ -17,13 +17,18 @@ export interface LoginStep {
  * bridge's callback with the browser's cookie.
  */
 export class WecomLoginDriver {
+  /** `target`: the app in-process, or the base URL of a bridge listening elsewhere (the demo). */
   constructor(
-    private readonly app: INestApplication,
+    private readonly target: INestApplication | string,
     private readonly name = 'wecom',
   ) {}
 
+  private http() {
+    return request(typeof this.target === 'string' ? this.target : this.target.getHttpServer());
+  }
+
   async start(opts: { inClient: boolean; redirect?: string; name?: string }): Promise<LoginStep> {
-    const res = await request(this.app.getHttpServer())
+    const res = await this.http()
       .get(`/api/wecom/${opts.name ?? this.name}/login`)
       .query(opts.redirect === undefined ? {} : { redirect: opts.redirect })
       .set('User-Agent', opts.inClient ? WECOM_UA : DESKTOP_UA);
@@ -49,7 +54,7 @@ export class WecomLoginDriver {
   /** Follows the emulator's redirect into the bridge (path and query only: the test talks to the app in-process). */
   async callback(callbackUrl: string, opts: { cookie?: string; inClient: boolean }) {
     const url = new URL(callbackUrl);
-    const req = request(this.app.getHttpServer())
+    const req = this.http()
       .get(`${url.pathname}${url.search}`)
       .set('User-Agent', opts.inClient ? WECOM_UA : DESKTOP_UA);
     if (opts.cookie) req.set('Cookie', opts.cookie);
