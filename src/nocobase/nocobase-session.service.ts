@@ -25,6 +25,7 @@ export interface Revocation {
 /** How long a twin token used only to sign a session out lives. */
 const TWIN_TTL_SECONDS = 60;
 const LEGACY_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+const REFRESH_CONCURRENCY = 8;
 /** NocoBase's fallback authenticator name when a request names none (§3.4). */
 const DEFAULT_AUTHENTICATOR = 'basic';
 
@@ -116,26 +117,57 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
         jwtid: s.jti,
         expiresIn: TWIN_TTL_SECONDS,
       });
-      try {
-        const res = await fetch(new URL('/api/auth:signOut', base), {
-          method: 'POST',
-          // The session's own authenticator; NocoBase falls back to an enabled one for an unknown name
-          // (nocobase.md ★), and any BaseAuth authenticator checks any session token (§3.4).
-          headers: { Authorization: `Bearer ${twin}`, 'X-Authenticator': s.authenticator || DEFAULT_AUTHENTICATOR, 'Content-Type': 'application/json' },
-          signal: AbortSignal.timeout(10_000),
-        });
-        await res.arrayBuffer();
-        if (res.ok) result.revoked += 1;
-        else {
-          result.failed += 1;
-          this.logger.warn(`NocoBase answered ${res.status} to signing out a session of user ${userId}`);
-        }
-      } catch (error) {
-        result.failed += 1;
-        this.logger.warn(`NocoBase could not be reached to sign out a session of user ${userId}: ${(error as Error).message}`);
-      }
+      // The session's own authenticator; NocoBase falls back to an enabled one for an unknown name
+      // (nocobase.md ★), and any BaseAuth authenticator checks any session token (§3.4).
+      if (await this.signOut(base, twin, s.authenticator || DEFAULT_AUTHENTICATOR, userId)) result.revoked += 1;
+      else result.failed += 1;
     }
     return result;
+  }
+
+  /**
+   * Makes a running NocoBase forget what it cached about these users (the user row and its roles,
+   * which SQL changes do not reach): signing out a throwaway session of the user drops both caches
+   * (BaseAuth.signOut). Without NOCOBASE_URL nothing can be done; NocoBase then shows the changes
+   * when its cache entry expires or it restarts.
+   */
+  async refreshCached(userIds: number[]): Promise<{ refreshed: number; failed: number }> {
+    const base = this.config.nocobase.url;
+    const result = { refreshed: 0, failed: 0 };
+    if (!base || !userIds.length) return { refreshed: 0, failed: base ? 0 : userIds.length };
+    let next = 0;
+    const worker = async () => {
+      while (next < userIds.length) {
+        const userId = userIds[next++];
+        const jti = randomUUID();
+        const now = Date.now();
+        if (this.nb.features.issuedTokens) {
+          await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator: DEFAULT_AUTHENTICATOR });
+        }
+        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.config.nocobase.jwtSecret, { algorithm: 'HS256', jwtid: jti, expiresIn: TWIN_TTL_SECONDS });
+        if (await this.signOut(base, token, DEFAULT_AUTHENTICATOR, userId)) result.refreshed += 1;
+        else result.failed += 1;
+        if (this.nb.features.issuedTokens) await this.repo.deleteIssuedToken(jti).catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REFRESH_CONCURRENCY, userIds.length) }, worker));
+    return result;
+  }
+
+  private async signOut(base: string, token: string, authenticator: string, userId: number): Promise<boolean> {
+    try {
+      const res = await fetch(new URL('/api/auth:signOut', base), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'X-Authenticator': authenticator, 'Content-Type': 'application/json' },
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.arrayBuffer();
+      if (!res.ok) this.logger.warn(`NocoBase answered ${res.status} to signing out a session of user ${userId}`);
+      return res.ok;
+    } catch (error) {
+      this.logger.warn(`NocoBase could not be reached to sign out a session of user ${userId}: ${(error as Error).message}`);
+      return false;
+    }
   }
 }
 

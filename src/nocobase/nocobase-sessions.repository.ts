@@ -47,6 +47,10 @@ export class NocobaseSessionsRepository {
   }
 
   /** As TokenController.add: the row NocoBase checks (and renews) a session against. */
+  async deleteIssuedToken(jti: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM ${this.nb.table('issuedTokens')} WHERE ${this.nb.column('issuedTokens', 'jti')}::text = $1`, [jti]);
+  }
+
   async insertIssuedToken(row: IssuedTokenRow): Promise<void> {
     const c = this.nb.columns('issuedTokens');
     const cols = [c.id, c.jti, c.signInTime, c.issuedTime, c.userId, c.createdAt, c.updatedAt];

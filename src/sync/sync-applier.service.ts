@@ -80,11 +80,17 @@ export class SyncApplierService {
     // rows the sign-out reads. A suspended user's sessions end after the commit (see endSessions).
     const unended = await this.endSessionsOf(plan.members.filter((c) => c.action === 'delete'));
     const members = plan.members.filter((m) => isRecorded(m) || m.mirror);
+    // Existing users whose rows changed: NocoBase must drop its cached copies (see refreshCached).
+    const touched: number[] = [];
+    const touch = (c: MemberChange) => {
+      if (c.userId !== null && ['update', 'restore', 'suspend', 'delete'].includes(c.action)) touched.push(c.userId);
+    };
     let done = 0;
     for (let i = 0; i < members.length; i += CHUNK) {
       const chunk = members.slice(i, i + CHUNK);
       try {
         result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, chunk, hashOf, m));
+        chunk.forEach(touch);
         await recordMembers(chunk.filter(isRecorded).map((c) => memberItem(c, 'applied', null)));
       } catch {
         // Find the culprit: apply the chunk one member at a time.
@@ -92,6 +98,7 @@ export class SyncApplierService {
         for (const change of chunk) {
           try {
             result.rowsWritten += await this.dataSource.transaction((m) => this.applyMembers(a, [change], hashOf, m));
+            touch(change);
             if (isRecorded(change)) items.push(memberItem(change, 'applied', null));
           } catch (error) {
             result.failed += 1;
@@ -106,6 +113,10 @@ export class SyncApplierService {
 
     await this.endSessions(plan, offboarded, unended, result);
     await record(offboarded);
+    const refreshed = await this.sessions.refreshCached(touched);
+    if (refreshed.failed) {
+      this.logger.warn(`${refreshed.failed} of ${touched.length} changed users may show stale data in NocoBase until its cache expires (NOCOBASE_URL unset or unreachable)`);
+    }
     return result;
   }
 

@@ -179,7 +179,12 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     emu.directory.updateMember('dev2', { department: [4], main_department: 4, is_leader_in_dept: [1] });
     const r = await run();
     expect(r.status).toBe('succeeded');
-    expect((await userOf('dev1'))!.nickname).toBe('开发一号');
+    const dev1 = (await userOf('dev1'))!;
+    expect(dev1.nickname).toBe('开发一号');
+    // A running NocoBase caches users: a throwaway session of each changed user is signed out to drop it.
+    expect(nocobase.seen.some((s) => s.userId === dev1.id)).toBe(true);
+    const t = nb.columns('issuedTokens');
+    expect(await db.query(`SELECT 1 FROM ${nb.table('issuedTokens')} WHERE ${t.userId} = $1`, [dev1.id])).toHaveLength(0);
     const dev2 = (await userOf('dev2'))!;
     expect(dev2.main).toBe((await departmentOf(4)).id);
     expect(await departmentsOfUser(dev2.id)).toEqual([{ title: '销售部', owner: true }]);
