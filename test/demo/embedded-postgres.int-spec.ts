@@ -11,6 +11,7 @@ import { SyncService } from '../../src/sync/sync.service';
 import { createTestApp, type TestApp } from '../utils/create-test-app';
 import type { TestDatabase } from '../utils/test-database';
 import { parseHandoff, WecomLoginDriver } from '../utils/wecom-login-driver';
+import { emulatorEnv } from '../utils/emulator-env';
 
 type EmbeddedPostgres = { url: string; bootstrapped: boolean; stop(): Promise<void> };
 
@@ -42,14 +43,7 @@ describe('the bridge on embedded PostgreSQL (PGlite)', () => {
     pg = await startEmbeddedPostgres(dir);
     emu = await startEmulator({ port: 0, members: 30, departments: 5, seed: 11 });
     bridge = await createTestApp({ url: pg.url } as TestDatabase, {
-      WECOM_API_BASE_URL: emu.baseUrl,
-      WECOM_OAUTH_BASE_URL: emu.baseUrl,
-      WECOM_LOGIN_BASE_URL: emu.baseUrl,
-      WECOM_CORP_ID: emu.corpId,
-      WECOM_AGENT_ID: String(emu.agentId),
-      WECOM_SECRET: emu.secret,
-      WECOM_CONTACT_SECRET: emu.contactSecret!,
-      WECOM_ORIGIN: 'http://127.0.0.1:13000',
+      ...emulatorEnv(emu, { origin: 'http://127.0.0.1:13000' }),
       WECOM_PROVISION_ON_SYNC: 'true',
       DATABASE_POOL_SIZE: '4',
     });

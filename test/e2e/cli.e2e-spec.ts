@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { startEmulator, type WecomEmulator } from '../../src/emulator';
 import { TEST_BRIDGE_SECRET_KEY, TEST_JWT_SECRET } from '../utils/test-config';
 import { createTestDatabase, TEST_BRIDGE_SCHEMA, type TestDatabase } from '../utils/test-database';
+import { emulatorEnv } from '../utils/emulator-env';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', '..', 'bin', 'wecom-bridge.js');
@@ -23,12 +24,7 @@ describe('npm run cli -- sync', () => {
       BRIDGE_SECRET_KEY: TEST_BRIDGE_SECRET_KEY,
       NOCOBASE_JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'error',
-      WECOM_API_BASE_URL: emu.baseUrl,
-      WECOM_CORP_ID: emu.corpId,
-      WECOM_AGENT_ID: String(emu.agentId),
-      WECOM_SECRET: emu.secret,
-      WECOM_CONTACT_SECRET: emu.contactSecret!,
-      WECOM_ORIGIN: 'https://nocobase.example.com',
+      ...emulatorEnv(emu),
       WECOM_PROVISION_ON_SYNC: 'true',
     };
   });

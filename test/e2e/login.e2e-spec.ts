@@ -7,6 +7,7 @@ import { createTestApp, type TestApp } from '../utils/create-test-app';
 import { TEST_JWT_SECRET } from '../utils/test-config';
 import { createTestDatabase, NAMING_MODES, type TestDatabase } from '../utils/test-database';
 import { DESKTOP_UA, parseHandoff, WECOM_UA, WecomLoginDriver } from '../utils/wecom-login-driver';
+import { emulatorEnv } from '../utils/emulator-env';
 
 const ORIGIN = 'https://nocobase.example.com';
 const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
@@ -45,13 +46,7 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
     emu = await startEmulator({ port: 0, corpId: 'wwe2etest', agentId: 1000002, directory: DIRECTORY });
     bridge = await createTestApp(db, {
       BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
-      WECOM_API_BASE_URL: emu.baseUrl,
-      WECOM_OAUTH_BASE_URL: emu.baseUrl,
-      WECOM_LOGIN_BASE_URL: emu.baseUrl,
-      WECOM_CORP_ID: emu.corpId,
-      WECOM_AGENT_ID: String(emu.agentId),
-      WECOM_SECRET: emu.secret,
-      WECOM_ORIGIN: ORIGIN,
+      ...emulatorEnv(emu, { origin: ORIGIN, contactSecret: false }),
     });
     nb = bridge.app.get(NocobaseSchema);
     driver = new WecomLoginDriver(bridge.app);

@@ -4,6 +4,7 @@ import { SyncRunsRepository } from '../../src/sync/sync-runs.repository';
 import { SyncScheduler } from '../../src/sync/sync-scheduler.service';
 import { createTestApp, type TestApp } from '../utils/create-test-app';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
+import { emulatorEnv } from '../utils/emulator-env';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
 
@@ -30,12 +31,7 @@ describe('scheduled directory sync', () => {
     emu = await startEmulator({ port: 0, members: 20, departments: 4, seed: 3 });
     bridge = await createTestApp(db, {
       BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
-      WECOM_API_BASE_URL: emu.baseUrl,
-      WECOM_CORP_ID: emu.corpId,
-      WECOM_AGENT_ID: String(emu.agentId),
-      WECOM_SECRET: emu.secret,
-      WECOM_CONTACT_SECRET: emu.contactSecret!,
-      WECOM_ORIGIN: 'https://nocobase.example.com',
+      ...emulatorEnv(emu),
       WECOM_SYNC_CRON: '* * * * * *', // every second (six fields: seconds first)
     });
   });

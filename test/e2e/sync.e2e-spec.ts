@@ -10,6 +10,7 @@ import { createTestApp, type TestApp } from '../utils/create-test-app';
 import { fakeNocobase } from '../utils/fake-nocobase';
 import { testConfig } from '../utils/test-config';
 import { createTestDatabase, NAMING_MODES, TEST_BRIDGE_SCHEMA, type TestDatabase } from '../utils/test-database';
+import { emulatorEnv } from '../utils/emulator-env';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
 const CALLBACK = { token: 'CallbackToken42', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
@@ -99,14 +100,7 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     bridge = await createTestApp(db, {
       BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
       NOCOBASE_URL: nocobase.url,
-      WECOM_API_BASE_URL: emu.baseUrl,
-      WECOM_OAUTH_BASE_URL: emu.baseUrl,
-      WECOM_LOGIN_BASE_URL: emu.baseUrl,
-      WECOM_CORP_ID: emu.corpId,
-      WECOM_AGENT_ID: String(emu.agentId),
-      WECOM_SECRET: emu.secret,
-      WECOM_CONTACT_SECRET: emu.contactSecret!,
-      WECOM_ORIGIN: 'https://nocobase.example.com',
+      ...emulatorEnv(emu),
       WECOM_PROVISION_ON_SYNC: 'true',
       WECOM_CALLBACK_TOKEN: CALLBACK.token,
       WECOM_CALLBACK_AES_KEY: CALLBACK.encodingAesKey,
@@ -344,12 +338,7 @@ describe('directory sync with the delete offboarding policy', () => {
     bridge = await createTestApp(db, {
       BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
       NOCOBASE_URL: nocobase.url,
-      WECOM_API_BASE_URL: emu.baseUrl,
-      WECOM_CORP_ID: emu.corpId,
-      WECOM_AGENT_ID: String(emu.agentId),
-      WECOM_SECRET: emu.secret,
-      WECOM_CONTACT_SECRET: emu.contactSecret!,
-      WECOM_ORIGIN: 'https://nocobase.example.com',
+      ...emulatorEnv(emu),
       WECOM_PROVISION_ON_SYNC: 'true',
       WECOM_OFFBOARDING: 'delete',
     });

@@ -6,6 +6,7 @@ import type { Naming } from '../utils/nocobase-fixture';
 import type { TestDatabase } from '../utils/test-database';
 import { parseHandoff, WecomLoginDriver } from '../utils/wecom-login-driver';
 import { NOCOBASE_VERSION, startLiveNocobase, type LiveNocobase } from './live-nocobase';
+import { emulatorEnv } from '../utils/emulator-env';
 
 const DIRECTORY = {
   corpName: '兼容公司',
@@ -53,14 +54,7 @@ describe.each(MODES)(`bridge against a live NocoBase ${NOCOBASE_VERSION} (%s)`, 
     bridge = await createTestApp({ url: nocobase.databaseUrl } as TestDatabase, {
       NOCOBASE_JWT_SECRET: nocobase.appKey,
       NOCOBASE_URL: nocobase.url,
-      WECOM_API_BASE_URL: emu.baseUrl,
-      WECOM_OAUTH_BASE_URL: emu.baseUrl,
-      WECOM_LOGIN_BASE_URL: emu.baseUrl,
-      WECOM_CORP_ID: emu.corpId,
-      WECOM_AGENT_ID: String(emu.agentId),
-      WECOM_SECRET: emu.secret,
-      WECOM_CONTACT_SECRET: emu.contactSecret!,
-      WECOM_ORIGIN: 'http://127.0.0.1:13000',
+      ...emulatorEnv(emu, { origin: 'http://127.0.0.1:13000' }),
       WECOM_PROVISION_ON_SYNC: 'true',
     });
     expect(await sync()).toMatchObject({ status: 'succeeded' });
