@@ -1,30 +1,11 @@
-export type OffboardingPolicy = 'ignore' | 'suspend' | 'delete';
+import type { DeclaredAuthenticator, OffboardingPolicy } from '../config/app-config';
+
+export type { OffboardingPolicy };
 
 /** A WeCom authenticator with its secrets opened (never leaves the process as is). */
-export interface Authenticator {
+export interface Authenticator extends DeclaredAuthenticator {
   id: number;
-  name: string;
-  title: string;
   enabled: boolean;
-  corpId: string;
-  agentId: string;
-  secret: string;
-  contactSecret: string | null;
-  /** Public URL of the NocoBase app: where logins land. */
-  origin: string;
-  /** Public URL the bridge is reached at for WeCom redirects; null = origin (bridge behind NocoBase's host). */
-  bridgeUrl: string | null;
-  /** The NocoBase authenticator named in the hand-off (`?authenticator=`). */
-  nocobaseAuthenticator: string;
-  autoSignUp: boolean;
-  autoLogin: boolean;
-  workbenchPath: string;
-  callbackToken: string | null;
-  callbackAesKey: string | null;
-  syncCron: string | null;
-  provisionOnSync: boolean;
-  offboarding: OffboardingPolicy;
-  offboardingThresholdPercent: number;
   declaredByEnv: boolean;
   createdAt: Date;
   updatedAt: Date;

@@ -50,6 +50,10 @@ export abstract class AppConfig {
   };
 }
 
+/** What a member's disappearance from WeCom does to their NocoBase user. */
+export type OffboardingPolicy = 'ignore' | 'suspend' | 'delete';
+
+/** An authenticator's settings, as the WECOM_* variables declare them (and as the admin API stores them). */
 export interface DeclaredAuthenticator {
   name: string;
   title: string;
@@ -57,8 +61,11 @@ export interface DeclaredAuthenticator {
   agentId: string;
   secret: string;
   contactSecret: string | null;
+  /** Public URL of the NocoBase app: where logins land. */
   origin: string;
+  /** Public URL the bridge is reached at for WeCom redirects; null = origin (bridge behind NocoBase's host). */
   bridgeUrl: string | null;
+  /** The NocoBase authenticator named in the hand-off (`?authenticator=`). */
   nocobaseAuthenticator: string;
   autoSignUp: boolean;
   autoLogin: boolean;
@@ -66,7 +73,7 @@ export interface DeclaredAuthenticator {
   callbackToken: string | null;
   callbackAesKey: string | null;
   provisionOnSync: boolean;
-  offboarding: 'ignore' | 'suspend' | 'delete';
+  offboarding: OffboardingPolicy;
   offboardingThresholdPercent: number;
   syncCron: string | null;
 }

@@ -1,6 +1,5 @@
+import type { OffboardingPolicy } from '../auth/authenticator';
 import type { DirectoryDepartment, DirectoryMember, DirectorySnapshot } from './directory.types';
-
-export type OffboardingPolicy = 'ignore' | 'suspend' | 'delete';
 
 /** What NocoBase and the bridge hold now, for one authenticator. */
 export interface CurrentState {
