@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { Client } from 'pg';
 import { renderNocobaseFixture, type Naming } from '../test/utils/nocobase-fixture';
+import { withAdminClient } from '../test/utils/pg-admin';
 
 const root = join(__dirname, '..');
 /** The heap budget the Dockerfile sets (V8 otherwise lets garbage grow RSS far past the live set). */
@@ -30,16 +30,6 @@ const options = new Command('bench:sync')
   .option('--keep', 'keep the benchmark database afterwards')
   .parse()
   .opts<{ members: number; departments: number; naming: Naming; keep?: boolean }>();
-
-async function admin<T>(fn: (c: Client) => Promise<T>, url = adminUrl): Promise<T> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Starts the emulator in its own process (so its memory is not the bridge's) and reads its ready line. */
 async function startEmulator(): Promise<{ child: ChildProcess; ready: Record<string, string> }> {
@@ -78,10 +68,10 @@ async function main(): Promise<void> {
   const name = `wb_bench_${process.pid}`;
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`), adminUrl);
   const emulator = await startEmulator();
   try {
-    await admin((c) => c.query(renderNocobaseFixture({ naming: options.naming })), url.toString());
+    await withAdminClient((c) => c.query(renderNocobaseFixture({ naming: options.naming })), url.toString());
     const e = emulator.ready;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -115,7 +105,7 @@ async function main(): Promise<void> {
     );
   } finally {
     emulator.child.kill('SIGTERM');
-    if (!options.keep) await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    if (!options.keep) await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), adminUrl);
   }
 }
 

@@ -9,7 +9,7 @@ const { execFileSync } = require('node:child_process');
 const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
-const PLUGINS = ['users', 'auth', 'acl', 'departments', 'user-data-sync', 'system-settings', 'field-sort', 'error-handler', 'collection-tree', 'data-source-main', 'data-source-manager', 'ui-schema-storage', 'api-keys'];
+const PLUGINS = require('./plugins');
 
 const option = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

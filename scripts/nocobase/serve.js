@@ -9,7 +9,7 @@ const { createRequire } = require('node:module');
 const { join, resolve } = require('node:path');
 const { mkdirSync } = require('node:fs');
 
-const PLUGINS = ['error-handler', 'data-source-main', 'data-source-manager', 'ui-schema-storage', 'collection-tree', 'field-sort', 'users', 'acl', 'auth', 'system-settings', 'departments', 'user-data-sync', 'api-keys'];
+const PLUGINS = require('./plugins');
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);

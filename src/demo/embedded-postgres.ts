@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -19,11 +19,6 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   /** SQL of a NocoBase install (the fixtures the tests use), loaded into a fresh database. */
   nocobaseSql: string;
-}
-
-/** The NocoBase 2.2.15 schema dump the tests use, in either naming mode. */
-export function nocobaseFixtureSql(naming: 'camel' | 'snake' = 'snake'): string {
-  return readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', 'nocobase', `nocobase-2.2.15-${naming}.sql`), 'utf8');
 }
 
 /**

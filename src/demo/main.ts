@@ -17,7 +17,8 @@ import { printSummary, withProgressBar } from '../sync/run-report';
 import { SyncRunsRepository } from '../sync/sync-runs.repository';
 import { SyncService } from '../sync/sync.service';
 import { BindingsRepository } from '../users/bindings.repository';
-import { nocobaseFixtureSql, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { nocobaseFixtureSql } from './nocobase-fixture';
 
 interface DemoOptions {
   port: number;

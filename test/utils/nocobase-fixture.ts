@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { nocobaseFixtureSql } from '../../src/demo/nocobase-fixture';
 
 export type Naming = 'camel' | 'snake';
-export const NOCOBASE_FIXTURE_VERSION = '2.2.15';
 
 export interface FixtureVariant {
   naming: Naming;
@@ -18,7 +16,7 @@ const cache = new Map<Naming, string>();
 export function renderNocobaseFixture({ naming, schema = 'public', prefix = '' }: FixtureVariant): string {
   let sql = cache.get(naming);
   if (!sql) {
-    sql = readFileSync(join(__dirname, '..', 'fixtures', 'nocobase', `nocobase-${NOCOBASE_FIXTURE_VERSION}-${naming}.sql`), 'utf8');
+    sql = nocobaseFixtureSql(naming);
     cache.set(naming, sql);
   }
   if (schema === 'public' && !prefix) return sql;
