@@ -17,6 +17,9 @@ import { DirectoryPlanner, isRecorded, type SliceState } from './sync-planner';
 import { MAX_ITEMS_PER_RUN, SyncRunsRepository, type RunTrigger, type SyncRun } from './sync-runs.repository';
 import { SyncStateRepository, type UseridRange } from './sync-state.repository';
 
+/** How often a running run's progress is written to its row at most. */
+const PROGRESS_WRITE_MS = 200;
+
 export const syncLockKey = (authenticatorId: number) => `wecom-bridge:sync:${authenticatorId}`;
 
 export interface SyncRunOptions {
@@ -105,9 +108,15 @@ export class SyncService implements OnModuleDestroy {
   private async runLocked(a: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
     await this.runs.markRunning(run.id, this.replica);
     const calls = this.fetcher.callCounter();
+    // Progress comes per department read and per chunk written (thousands of times in a large run):
+    // the run row is written at most every PROGRESS_WRITE_MS, and always at a phase's start and end.
+    let lastWrite = { phase: '', at: 0 };
     const report = async (phase: string, done: number, total: number) => {
-      await this.runs.progress(run.id, { phase, done, total, apiCalls: calls() });
       this.events.emit('progress', { ...run, status: 'running', phase, progressDone: done, progressTotal: total });
+      const now = Date.now();
+      if (phase === lastWrite.phase && done < total && now - lastWrite.at < PROGRESS_WRITE_MS) return;
+      lastWrite = { phase, at: now };
+      await this.runs.progress(run.id, { phase, done, total, apiCalls: calls() });
     };
     let snapshot: DirectorySnapshot;
     try {
