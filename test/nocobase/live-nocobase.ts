@@ -29,19 +29,29 @@ export async function startLiveNocobase(naming: Naming, port: number): Promise<L
   const dbUrl = databaseUrl(name);
   const appKey = `compat-app-key-${randomBytes(12).toString('hex')}`;
   const args = ['--dir', CACHE, '--database-url', dbUrl, '--app-key', appKey, ...(naming === 'snake' ? ['--underscored'] : [])];
-  await run(process.execPath, [SERVE, 'install', ...args], { timeout: 300_000 });
-  const child: ChildProcess = spawn(process.execPath, [SERVE, 'start', ...args, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const drop = () => withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  let child: ChildProcess | null = null;
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    // While it boots NocoBase answers 503 (APP_COMMANDING); once up, auth:check without a token is a 401.
-    const ok = await fetch(`${url}/api/auth:check`).then((r) => r.status === 401 || r.status === 200, () => false);
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`NocoBase did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 500));
+  try {
+    await run(process.execPath, [SERVE, 'install', ...args], { timeout: 300_000 });
+    child = spawn(process.execPath, [SERVE, 'start', ...args, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      // While it boots NocoBase answers 503 (APP_COMMANDING); once up, auth:check without a token is a 401.
+      const ok = await fetch(`${url}/api/auth:check`).then((r) => r.status === 401 || r.status === 200, () => false);
+      if (ok) break;
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`NocoBase did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } catch (error) {
+    // A NocoBase that never came up leaves neither a process nor its database behind.
+    child?.kill('SIGKILL');
+    await drop();
+    throw error;
   }
+  const server = child;
 
   const api: LiveNocobase['api'] = async (token, method, path, body, headers = {}) => {
     const res = await fetch(`${url}/api/${path}`, {
@@ -71,11 +81,11 @@ export async function startLiveNocobase(naming: Naming, port: number): Promise<L
       return (root = res.body.data.token as string);
     },
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      if (server.exitCode === null) server.kill('SIGKILL');
+      await drop();
     },
   };
 }
