@@ -30,6 +30,11 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
     return this.repository.list();
   }
 
+  /** By id, for records that point at an authenticator (runs, events); null once it was removed. */
+  findById(id: number): Promise<Authenticator | null> {
+    return this.repository.findById(id);
+  }
+
   async listEnabled(): Promise<Authenticator[]> {
     return (await this.repository.list()).filter((a) => a.enabled);
   }

@@ -43,7 +43,7 @@ export class AdminSyncRunsController {
   async get(@Param('id', ParseIntPipe) id: number, @Query() q: ListSyncRunItemsQueryDto) {
     const run = await this.runs.findById(id);
     if (!run) throw new SyncException('SYNC_RUN_NOT_FOUND', `no sync run with id ${id}`);
-    const name = (await this.authenticators.list()).find((a) => a.id === run.authenticatorId)?.name ?? null;
+    const name = (await this.authenticators.findById(run.authenticatorId))?.name ?? null;
     const items = await this.runs.listItems(id, { action: q.action, outcome: q.outcome }, q.page, q.pageSize);
     return {
       ...toRunView(run, name),

@@ -101,7 +101,7 @@ export class ContactEventsService implements OnModuleDestroy {
     for (;;) {
       const batch = await this.events.pending(authenticatorId);
       if (!batch.length || this.closed) return;
-      const a = (await this.authenticators.list()).find((x) => x.id === authenticatorId);
+      const a = await this.authenticators.findById(authenticatorId);
       if (!a) return this.events.markProcessed(batch.map((e) => e.id), 'the authenticator was removed');
       const userids = new Set<string>();
       for (const e of batch) {
