@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Authenticator } from '../auth/authenticator';
 import { AppException } from '../common/exceptions/app.exception';
@@ -40,8 +39,6 @@ export class SyncService implements OnModuleDestroy {
   private readonly logger = new Logger(SyncService.name);
   private readonly replica = `${hostname()}:${process.pid}`;
   private readonly ids = new SnowflakeIdGenerator();
-  /** 'progress' and 'finished' events, with the run, for the CLI's progress bar and tests. */
-  readonly events = new EventEmitter();
   private closing = false;
   /** Members planned per userid range (see plan()); small in tests so every run crosses ranges. */
   planSlice = 5_000;
@@ -54,9 +51,7 @@ export class SyncService implements OnModuleDestroy {
     private readonly state: SyncStateRepository,
     private readonly directory: NocobaseDirectoryRepository,
     private readonly config: AppConfig,
-  ) {
-    this.events.setMaxListeners(100);
-  }
+  ) {}
 
   /** Queues and starts a run, or returns the one already queued or running for the authenticator. */
   async trigger(a: Authenticator, trigger: RunTrigger, options: SyncRunOptions = {}): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
@@ -112,7 +107,6 @@ export class SyncService implements OnModuleDestroy {
     // the run row is written at most every PROGRESS_WRITE_MS, and always at a phase's start and end.
     let lastWrite = { phase: '', at: 0 };
     const report = async (phase: string, done: number, total: number) => {
-      this.events.emit('progress', { ...run, status: 'running', phase, progressDone: done, progressTotal: total });
       const now = Date.now();
       if (phase === lastWrite.phase && done < total && now - lastWrite.at < PROGRESS_WRITE_MS) return;
       lastWrite = { phase, at: now };
@@ -235,7 +229,6 @@ export class SyncService implements OnModuleDestroy {
 
   private async finish(run: SyncRun, f: Parameters<SyncRunsRepository['finish']>[1]): Promise<SyncRun> {
     const finished = await this.runs.finish(run.id, f);
-    this.events.emit('finished', finished);
     this.logger.log(`sync run ${run.id} ${finished.status}${finished.error ? `: ${finished.error}` : ''}`);
     return finished;
   }
