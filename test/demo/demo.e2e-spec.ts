@@ -42,7 +42,7 @@ describe('npm run demo', () => {
     port = await freePortPair();
     const env = { ...process.env };
     delete env.DATABASE_URL; // the embedded database, as on a machine without PostgreSQL
-    child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/demo/main.ts', '--port', String(port), '--data-dir', dir, '--members', '40', '--departments', '6'], {
+    child = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/demo/main.ts', '--port', String(port), '--data-dir', dir, '--members', '40', '--departments', '6'], {
       cwd: join(__dirname, '..', '..'),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { startEmulator, type WecomEmulator } from '../../src/emulator';
+import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import { NocobaseSessionService } from '../../src/nocobase/nocobase-session.service';
 import { AuthenticatorsService } from '../../src/auth/authenticators.service';
 import { SyncService } from '../../src/sync/sync.service';
@@ -20,7 +20,7 @@ type EmbeddedPostgres = { url: string; bootstrapped: boolean; stop(): Promise<vo
  * through dynamic imports, which Jest's module sandbox does not allow in-process.
  */
 async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
-  const script = `require('./src/demo/embedded-postgres').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, nocobaseSql: require('./src/demo/nocobase-fixture').nocobaseFixtureSql('snake') })
+  const script = `require('./tools/demo/embedded-postgres').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, nocobaseSql: require('./tools/demo/nocobase-fixture').nocobaseFixtureSql('snake') })
     .then((p) => { console.log(JSON.stringify({ url: p.url, bootstrapped: p.bootstrapped })); process.on('SIGTERM', () => p.stop().then(() => process.exit(0))); })`;
   const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {

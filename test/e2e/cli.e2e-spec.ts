@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startEmulator, type WecomEmulator } from '../../src/emulator';
+import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import { TEST_BRIDGE_SECRET_KEY, TEST_JWT_SECRET } from '../utils/test-config';
 import { createTestDatabase, TEST_BRIDGE_SCHEMA, type TestDatabase } from '../utils/test-database';
 import { emulatorEnv } from '../utils/emulator-env';

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { startEmulator, type WecomEmulator } from '../../src/emulator';
+import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import { NocobaseSchema } from '../../src/nocobase/nocobase-schema';
 import { countNocobaseUsers, insertNocobaseUser, rolesOf } from '../factories/nocobase.factory';
 import { createTestApp, type TestApp } from '../utils/create-test-app';

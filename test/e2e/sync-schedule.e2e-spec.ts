@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startEmulator, type WecomEmulator } from '../../src/emulator';
+import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import { SyncRunsRepository } from '../../src/sync/sync-runs.repository';
 import { SyncScheduler } from '../../src/sync/sync-scheduler.service';
 import { createTestApp, type TestApp } from '../utils/create-test-app';

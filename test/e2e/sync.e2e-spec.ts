@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startEmulator, type WecomEmulator } from '../../src/emulator';
+import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import type { NocobaseSchema } from '../../src/nocobase/nocobase-schema';
 import { NocobaseSchemaIntrospector } from '../../src/nocobase/nocobase-schema.service';
 import { NocobaseSessionService } from '../../src/nocobase/nocobase-session.service';

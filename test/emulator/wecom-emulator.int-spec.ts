@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as wecomCrypto from '@wecom/crypto';
-import { generateDirectory, startEmulator, type WecomEmulator } from '../../src/emulator';
+import { generateDirectory, startEmulator, type WecomEmulator } from '../../tools/emulator';
 
 /** Raw WeCom calls, as a plain HTTP client sees them. */
 async function call(emu: WecomEmulator, path: string, query: Record<string, string | number> = {}, body?: object) {

@@ -7,7 +7,7 @@ import type { Naming } from '../utils/nocobase-fixture';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const SERVE = join(ROOT, 'scripts', 'nocobase', 'serve.js');
+const SERVE = join(ROOT, 'tools', 'nocobase', 'serve.js');
 export const NOCOBASE_VERSION = process.env.NOCOBASE_VERSION ?? '2.2.15';
 const CACHE = process.env.NOCOBASE_CACHE_DIR ?? join(ROOT, '.cache', `nocobase-${NOCOBASE_VERSION}`);
 
@@ -22,7 +22,7 @@ export interface LiveNocobase {
   stop(): Promise<void>;
 }
 
-/** A real NocoBase from the registry (scripts/nocobase/install.js), installed into a fresh database and serving HTTP. */
+/** A real NocoBase from the registry (tools/nocobase/install.js), installed into a fresh database and serving HTTP. */
 export async function startLiveNocobase(naming: Naming, port: number): Promise<LiveNocobase> {
   const name = `wb_nb_${process.pid}_${randomBytes(3).toString('hex')}`;
   await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`));

@@ -1,7 +1,7 @@
 import type { Authenticator } from '../../src/auth/authenticator';
-import { startEmulator, type WecomEmulator } from '../../src/emulator';
+import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import { DirectoryFetcher } from '../../src/sync/directory-fetcher.service';
-import { MemoryAccessTokenStore } from '../../src/wecom/access-token.store';
+import { MemoryAccessTokenStore } from '../utils/memory-access-token-store';
 import { WecomClientFactory } from '../../src/wecom/wecom-client.factory';
 
 describe('DirectoryFetcher against the emulator', () => {

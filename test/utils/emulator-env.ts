@@ -1,4 +1,4 @@
-import type { WecomEmulator } from '../../src/emulator';
+import type { WecomEmulator } from '../../tools/emulator';
 
 /**
  * The variables that point the bridge's default authenticator at an emulator: every WeCom URL and the

@@ -1,4 +1,4 @@
-import { nocobaseFixtureSql } from '../../src/demo/nocobase-fixture';
+import { nocobaseFixtureSql } from '../../tools/demo/nocobase-fixture';
 
 export type Naming = 'camel' | 'snake';
 

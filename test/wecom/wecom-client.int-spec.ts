@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretBox } from '../../src/common/crypto/secret-box';
-import { startEmulator, type WecomEmulator } from '../../src/emulator';
+import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import { DbAccessTokenStore } from '../../src/wecom/access-token.store';
 import { WecomClientFactory, type WecomFactoryOptions } from '../../src/wecom/wecom-client.factory';
 import { WecomException } from '../../src/wecom/wecom.exception';

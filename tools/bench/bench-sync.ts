@@ -10,10 +10,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { renderNocobaseFixture, type Naming } from '../test/utils/nocobase-fixture';
-import { withAdminClient } from '../test/utils/pg-admin';
+import { renderNocobaseFixture, type Naming } from '../../test/utils/nocobase-fixture';
+import { withAdminClient } from '../../test/utils/pg-admin';
 
-const root = join(__dirname, '..');
+const root = join(__dirname, '..', '..');
 /** The heap budget the Dockerfile sets (V8 otherwise lets garbage grow RSS far past the live set). */
 const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256';
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -33,7 +33,7 @@ const options = new Command('bench:sync')
 
 /** Starts the emulator in its own process (so its memory is not the bridge's) and reads its ready line. */
 async function startEmulator(): Promise<{ child: ChildProcess; ready: Record<string, string> }> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/emulator/main.ts', '--members', String(options.members), '--departments', String(options.departments), '--seed', '42'], {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/emulator/main.ts', '--members', String(options.members), '--departments', String(options.departments), '--seed', '42'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -47,7 +47,7 @@ async function startEmulator(): Promise<{ child: ChildProcess; ready: Record<str
 /** One CLI sync in a child process: its run (JSON), wall seconds, and peak RSS. */
 async function cliSync(env: NodeJS.ProcessEnv): Promise<{ run: Record<string, any>; wallSeconds: number; peakRssMb: number }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['-r', './scripts/report-peak-rss.js', process.env.BENCH_CLI ?? 'dist/cli.js', 'sync', '--authenticator', 'bench', '--json'], {
+  const child = spawn(process.execPath, ['-r', './tools/bench/report-peak-rss.js', process.env.BENCH_CLI ?? 'dist/cli.js', 'sync', '--authenticator', 'bench', '--json'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CallbackCrypto } from '../wecom/callback-crypto';
+import { CallbackCrypto } from '../../src/wecom/callback-crypto';
 import type { DirectoryChange } from './directory';
 import type { EmuMember } from './model';
 

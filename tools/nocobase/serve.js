@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runs a NocoBase installed from the npm registry (see install.js) against a PostgreSQL database:
- *   node scripts/nocobase/serve.js <install|start> --dir <cache> --database-url <url> [--underscored] [--port <p>] [--app-key <k>]
+ *   node tools/nocobase/serve.js <install|start> --dir <cache> --database-url <url> [--underscored] [--port <p>] [--app-key <k>]
  * `install` runs NocoBase's `install -f` (a fresh schema, root user admin@nocobase.com / admin123) and exits;
  * `start` serves its HTTP API (`/api/…`) until killed. Plain JavaScript: NocoBase is required from <cache>.
  */

@@ -3,7 +3,7 @@
  * Installs a pinned NocoBase server and the plugins a real install has into a cache directory outside the
  * project's node_modules, from the npm registry alone (xlsx pinned to the registry's 0.18.5 through
  * overrides: its default tarball lives off the registry). Idempotent: an up-to-date cache is left alone.
- *   node scripts/nocobase/install.js [--version 2.2.15] [--dir .cache/nocobase-<version>]   → prints the dir
+ *   node tools/nocobase/install.js [--version 2.2.15] [--dir .cache/nocobase-<version>]   → prints the dir
  */
 const { execFileSync } = require('node:child_process');
 const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
