@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { Command, InvalidArgumentError } from 'commander';
 import { AppModule } from './app.module';
-import { AuthenticatorsService } from './auth/authenticators.service';
+import { AuthenticatorsService } from './auth/authenticators/authenticators.service';
 import { AppException } from './common/exceptions/app.exception';
 import { ConfigValidationError, loadConfig } from './config/load-config';
 import { describeStartupError } from './startup-error';
-import { toRunView } from './sync/admin-sync-runs.controller';
-import { printSummary, withProgressBar } from './sync/run-report';
-import { SyncRunsRepository } from './sync/sync-runs.repository';
+import { toRunView } from './sync/runs/run-view';
+import { printSummary, withProgressBar } from './sync/runs/run-report';
+import { SyncRunsRepository } from './sync/runs/sync-runs.repository';
 import { SyncService } from './sync/sync.service';
 
 /** Exit codes: 0 succeeded, 1 failed, 2 bad usage or configuration, 3 aborted (offboarding threshold). */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import ms from 'ms';
 import { DataSource } from 'typeorm';
-import { NocobaseSchema } from './nocobase-schema';
+import { NocobaseSchema } from './schema/nocobase-schema';
 
 /** NocoBase's token policy, in milliseconds (plugin-auth defaults when the row is absent). */
 export interface TokenPolicy {
@@ -22,7 +22,7 @@ export interface IssuedTokenRow {
   authenticator: string;
 }
 
-/** SQL on NocoBase's session tables (issuedTokens, tokenBlacklist, tokenControlConfig) and roles. */
+/** SQL on NocoBase's session tables: issuedTokens, tokenBlacklist, tokenControlConfig. */
 @Injectable()
 export class NocobaseSessionsRepository {
   constructor(
@@ -104,17 +104,4 @@ export class NocobaseSessionsRepository {
     return rows.length > 0;
   }
 
-  /** Role names of a user, or null when the user does not exist. */
-  async rolesOf(userId: number): Promise<string[] | null> {
-    const u = this.nb.columns('users');
-    const r = this.nb.columns('rolesUsers');
-    const rows = await this.dataSource.query(
-      `SELECT ru.${r.roleName} AS role FROM ${this.nb.table('users')} u
-         LEFT JOIN ${this.nb.table('rolesUsers')} ru ON ru.${r.userId} = u.${u.id}
-        WHERE u.${u.id} = $1`,
-      [userId],
-    );
-    if (!rows.length) return null;
-    return rows.map((x: { role: string | null }) => x.role).filter((x: string | null): x is string => x !== null);
-  }
 }

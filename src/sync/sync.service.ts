@@ -1,20 +1,23 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { hostname } from 'node:os';
-import type { Authenticator } from '../auth/authenticator';
+import type { Authenticator } from '../auth/authenticators/authenticator';
 import { AppException } from '../common/exceptions/app.exception';
 import { AppConfig } from '../config/app-config';
 import { AdvisoryLockService } from '../database/advisory-lock.service';
+import { NocobaseUsersRepository } from '../nocobase/nocobase-users.repository';
+import { BindingsRepository } from '../users/bindings.repository';
 import { normalizePhone } from '../users/phone';
-import { DirectoryFetcher } from './directory-fetcher.service';
-import type { DirectorySnapshot } from './directory.types';
-import { hashMember } from './member-hash';
-import { NocobaseDirectoryRepository } from './nocobase-directory.repository';
-import { SnowflakeIdGenerator } from './snowflake-id';
-import { SyncApplierService, type ItemRecorder } from './sync-applier.service';
-import type { CurrentBinding, CurrentState, SyncPlan } from './sync-plan.types';
-import { DirectoryPlanner, isRecorded, type SliceState } from './sync-planner';
-import { MAX_ITEMS_PER_RUN, SyncRunsRepository, type RunTrigger, type SyncRun } from './sync-runs.repository';
-import { SyncStateRepository, type UseridRange } from './sync-state.repository';
+import type { UseridRange } from '../users/userid-range';
+import { departmentItem, memberItem, type ItemRecorder } from './apply/item-outcome';
+import { SyncApplierService } from './apply/sync-applier.service';
+import { DirectoryMirrorRepository } from './directory-mirror.repository';
+import { DirectoryFetcher } from './fetch/directory-fetcher.service';
+import type { DirectorySnapshot } from './fetch/directory.types';
+import { hashMember } from './plan/member-hash';
+import { SnowflakeIdGenerator } from './plan/snowflake-id';
+import type { CurrentBinding, CurrentState, SyncPlan } from './plan/sync-plan.types';
+import { DirectoryPlanner, isRecorded, type SliceState } from './plan/sync-planner';
+import { MAX_ITEMS_PER_RUN, SyncRunsRepository, type RunTrigger, type SyncRun } from './runs/sync-runs.repository';
 
 /** How often a running run's progress is written to its row at most. */
 const PROGRESS_WRITE_MS = 200;
@@ -48,8 +51,9 @@ export class SyncService implements OnModuleDestroy {
     private readonly lock: AdvisoryLockService,
     private readonly fetcher: DirectoryFetcher,
     private readonly applier: SyncApplierService,
-    private readonly state: SyncStateRepository,
-    private readonly directory: NocobaseDirectoryRepository,
+    private readonly mirror: DirectoryMirrorRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly users: NocobaseUsersRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -125,15 +129,15 @@ export class SyncService implements OnModuleDestroy {
     const plan = await this.plan(a, run, snapshot, options.onlyMembers, (done, total) => void report('plan', done, total));
     const counts = { ...plan.counts };
 
-    if (run.dryRun || plan.aborted) {
+    if (run.dryRun || plan.abortReason) {
       await this.itemRecorder(run.id)(plannedItems(plan));
       return this.finish(run, {
-        status: plan.aborted ? 'aborted' : 'succeeded',
+        status: plan.abortReason ? 'aborted' : 'succeeded',
         counts,
         apiCalls: calls(),
         rowsWritten: 0,
-        errorCode: plan.aborted ? 'OFFBOARDING_THRESHOLD' : null,
-        error: plan.aborted,
+        errorCode: plan.abortReason ? 'OFFBOARDING_THRESHOLD' : null,
+        error: plan.abortReason,
       });
     }
 
@@ -160,7 +164,7 @@ export class SyncService implements OnModuleDestroy {
    */
   private async plan(a: Authenticator, run: SyncRun, snapshot: DirectorySnapshot, onlyMembers: string[] | undefined, onProgress: (done: number, total: number) => void): Promise<SyncPlan> {
     const contacts = await this.contactsInUse(snapshot);
-    const planner = new DirectoryPlanner(snapshot, await this.state.departmentMap(a.id), contacts, {
+    const planner = new DirectoryPlanner(snapshot, await this.mirror.departmentMap(a.id), contacts, {
       provisionOnSync: a.provisionOnSync,
       offboarding: a.offboarding,
       thresholdPercent: a.offboardingThresholdPercent,
@@ -187,21 +191,28 @@ export class SyncService implements OnModuleDestroy {
   /** `phoneOfUser`: users' phones already normalised for contactsInUse (parsing each twice cost ~1 s at 100k). */
   private async sliceState(authenticatorId: number, range: UseridRange, phoneOfUser: Map<number, string>): Promise<SliceState> {
     const region = this.config.auth.phoneDefaultRegion;
-    const rows = await this.state.bindings(authenticatorId, range);
-    const users = await this.directory.usersByIds(rows.map((b) => b.userId));
+    const rows = await this.bindings.forPlanning(authenticatorId, range);
+    const users = await this.users.directoryFields(rows.map((b) => b.nocobaseUserId));
     // Built field by field: spreading rest objects gave each of 100,000 bindings its own hidden class (24 MB).
     const bindings: CurrentBinding[] = rows.map((b) => {
-      const u = users.get(b.userId);
+      const u = users.get(b.nocobaseUserId);
+      const phone = phoneOfUser.get(b.nocobaseUserId) ?? normalizePhone(u?.phone, region);
       return {
         bindingId: b.bindingId,
         wecomUserid: b.wecomUserid,
         source: b.source,
         phone: b.phone,
         suspended: b.suspended,
-        user: u ? { id: b.userId, nickname: u.nickname, email: u.email?.toLowerCase() ?? null, phone: phoneOfUser.get(b.userId) ?? normalizePhone(u.phone, region), mainDepartmentId: u.mainDepartmentId, protected: u.protected } : null,
+        user: u ? { id: b.nocobaseUserId, nickname: u.nickname, email: u.email?.toLowerCase() ?? null, phone, mainDepartmentId: u.mainDepartmentId, isPrivileged: u.isPrivileged } : null,
       };
     });
-    const [mirror, memberships] = await Promise.all([this.state.mirror(authenticatorId, range), this.state.memberships(authenticatorId, rows.map((b) => b.userId))]);
+    const [mirror, memberships] = await Promise.all([
+      this.mirror.mirror(authenticatorId, range),
+      this.mirror.memberships(
+        authenticatorId,
+        rows.map((b) => b.nocobaseUserId),
+      ),
+    ]);
     return { bindings, mirror, memberships };
   }
 
@@ -211,7 +222,7 @@ export class SyncService implements OnModuleDestroy {
     const phoneOfUser = new Map<number, string>();
     const emailsInUse = new Map<string, number>();
     if (snapshot.members.some((m) => m.mobile || m.email)) {
-      for (const c of await this.directory.contactsInUse()) {
+      for (const c of await this.users.contactsInUse()) {
         const phone = normalizePhone(c.phone, this.config.auth.phoneDefaultRegion);
         if (phone) {
           phonesInUse.set(phone, c.id);
@@ -246,19 +257,7 @@ function errorFields(error: unknown): { errorCode: string; error: string } {
 
 function plannedItems(plan: SyncPlan) {
   return [
-    ...plan.departments
-      .filter((d) => d.action !== 'unchanged')
-      .map((d) => ({ kind: 'department' as const, key: String(d.wecomId), action: d.action, outcome: 'planned' as const, reason: d.reason, changes: { title: d.title, parentNocobaseId: d.parentNocobaseId }, error: null })),
-    ...plan.members
-      .filter(isRecorded)
-      .map((m) => ({
-        kind: 'member' as const,
-        key: m.userid,
-        action: m.action,
-        outcome: 'planned' as const,
-        reason: m.reason,
-        changes: { fields: m.changes, addMemberships: m.addMemberships, removeMemberships: m.removeMemberships, conflicts: m.conflicts },
-        error: null,
-      })),
+    ...plan.departments.filter((d) => d.action !== 'unchanged').map((d) => departmentItem(d, 'planned', null)),
+    ...plan.members.filter(isRecorded).map((c) => memberItem(c, 'planned', null)),
   ];
 }

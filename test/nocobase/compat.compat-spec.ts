@@ -1,5 +1,5 @@
 import { startEmulator, type WecomEmulator } from '../../tools/emulator';
-import { AuthenticatorsService } from '../../src/auth/authenticators.service';
+import { AuthenticatorsService } from '../../src/auth/authenticators/authenticators.service';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestApp, type TestApp } from '../utils/create-test-app';
 import type { Naming } from '../utils/nocobase-fixture';

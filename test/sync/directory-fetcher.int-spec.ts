@@ -1,6 +1,6 @@
-import type { Authenticator } from '../../src/auth/authenticator';
+import type { Authenticator } from '../../src/auth/authenticators/authenticator';
 import { startEmulator, type WecomEmulator } from '../../tools/emulator';
-import { DirectoryFetcher } from '../../src/sync/directory-fetcher.service';
+import { DirectoryFetcher } from '../../src/sync/fetch/directory-fetcher.service';
 import { MemoryAccessTokenStore } from '../utils/memory-access-token-store';
 import { WecomClientFactory } from '../../src/wecom/wecom-client.factory';
 

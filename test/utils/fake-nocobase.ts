@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
-import type { NocobaseSchema } from '../../src/nocobase/nocobase-schema';
+import type { NocobaseSchema } from '../../src/nocobase/schema/nocobase-schema';
 import { TEST_JWT_SECRET } from './test-config';
 import type { TestDatabase } from './test-database';
 

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretBox } from '../../src/common/crypto/secret-box';
 import { startEmulator, type WecomEmulator } from '../../tools/emulator';
+import { AdvisoryLockService } from '../../src/database/advisory-lock.service';
 import { DbAccessTokenStore } from '../../src/wecom/access-token.store';
 import { WecomClientFactory, type WecomFactoryOptions } from '../../src/wecom/wecom-client.factory';
 import { WecomException } from '../../src/wecom/wecom.exception';
@@ -24,7 +25,7 @@ describe('WeCom client against the emulator', () => {
   const box = new SecretBox(TEST_BRIDGE_SECRET_KEY);
   /** A new factory is what a new replica has: its own memory, the same database. */
   const replica = (options: Partial<WecomFactoryOptions> = {}) =>
-    new WecomClientFactory({ ...FAST, apiBaseUrl: emu.baseUrl, ...options }, new DbAccessTokenStore(db.dataSource, box, config));
+    new WecomClientFactory({ ...FAST, apiBaseUrl: emu.baseUrl, ...options }, new DbAccessTokenStore(db.dataSource, box, new AdvisoryLockService(db.dataSource), config));
   const client = (options: Partial<WecomFactoryOptions> = {}) => replica(options).forCredentials(emu.corpId, emu.secret);
 
   beforeAll(async () => {
