@@ -27,11 +27,11 @@ async function sync(options: SyncOptions): Promise<number> {
   const config = loadConfig(process.env);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), { logger: options.json ? ['error'] : ['error', 'warn'] });
   try {
-    const a = await app.get(AuthenticatorsService).get(options.authenticator);
-    const { run, alreadyRunning, done } = await app.get(SyncService).trigger(a, 'cli', { dryRun: options.dryRun, force: options.force });
-    if (alreadyRunning && !options.json) console.error(`run ${run.id} (${run.trigger}) is already ${run.status} for "${a.name}"; following it instead of starting another`);
+    const authenticator = await app.get(AuthenticatorsService).get(options.authenticator);
+    const { run, alreadyRunning, done } = await app.get(SyncService).trigger(authenticator, 'cli', { dryRun: options.dryRun, force: options.force });
+    if (alreadyRunning && !options.json) console.error(`run ${run.id} (${run.trigger}) is already ${run.status} for "${authenticator.name}"; following it instead of starting another`);
     const finished = options.json || !process.stderr.isTTY ? await done : await withProgressBar(app.get(SyncRunsRepository), run.id, done);
-    const view = toRunView(finished, a.name);
+    const view = toRunView(finished, authenticator.name);
     if (options.json) console.log(JSON.stringify(view));
     else printSummary(finished);
     return EXIT[finished.status as keyof typeof EXIT] ?? EXIT.failed;

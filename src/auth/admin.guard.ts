@@ -52,7 +52,7 @@ function bearerToken(request: Request): string | null {
 
 /** Constant-time comparison of two strings of any length. */
 function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  const givenHash = createHash('sha256').update(given).digest();
+  const expectedHash = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(givenHash, expectedHash);
 }

@@ -40,8 +40,4 @@ export const AUTH_ERROR_STATUS = {
   ADMIN_FORBIDDEN: 403,
 } as const satisfies ErrorStatusTable<AuthErrorCode>;
 
-export class AuthException extends AppException<AuthErrorCode> {
-  constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class AuthException extends AppException<AuthErrorCode> {}

@@ -24,21 +24,21 @@ export interface MembershipRow {
 @Injectable()
 export class NocobaseDepartmentsRepository {
   constructor(
-    private readonly nb: NocobaseSchema,
+    private readonly schema: NocobaseSchema,
     private readonly users: NocobaseUsersRepository,
   ) {}
 
   /** The departments plugin is installed (its tables exist). */
   get available(): boolean {
-    return this.nb.features.departments;
+    return this.schema.features.departments;
   }
 
   /** Inserts departments (parents before children); isLeaf is fixed up afterwards by refreshLeafFlags. */
   async insertDepartments(rows: DepartmentRow[], m: EntityManager): Promise<number> {
     if (!rows.length) return 0;
-    const d = this.nb.columns('departments');
-    const table = this.nb.table('departments');
-    const hasSort = this.nb.hasColumn('departments', 'sort');
+    const d = this.schema.columns('departments');
+    const table = this.schema.table('departments');
+    const hasSort = this.schema.hasColumn('departments', 'sort');
     const [{ base }] = hasSort ? await m.query(`SELECT COALESCE(max(${d.sort}), 0) AS base FROM ${table}`) : [{ base: 0 }];
     const cols = [d.id, d.title, d.parentId, d.isLeaf, d.createdAt, d.updatedAt, ...(hasSort ? [d.sort] : [])];
     await m.query(
@@ -52,9 +52,9 @@ export class NocobaseDepartmentsRepository {
 
   async updateDepartments(rows: DepartmentRow[], m: EntityManager): Promise<number> {
     if (!rows.length) return 0;
-    const d = this.nb.columns('departments');
+    const d = this.schema.columns('departments');
     const [, count] = await m.query(
-      `UPDATE ${this.nb.table('departments')} AS dep SET ${d.title} = t.title, ${d.parentId} = t.parent_id, ${d.updatedAt} = now()
+      `UPDATE ${this.schema.table('departments')} AS dep SET ${d.title} = t.title, ${d.parentId} = t.parent_id, ${d.updatedAt} = now()
          FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, title, parent_id)
         WHERE dep.${d.id} = t.id`,
       [rows.map((r) => r.id), rows.map((r) => r.title), rows.map((r) => r.parentId)],
@@ -65,19 +65,19 @@ export class NocobaseDepartmentsRepository {
   /** Deletes departments with their memberships and tree paths (NocoBase cascades in app code, not in SQL). */
   async deleteDepartments(ids: string[], m: EntityManager): Promise<number> {
     if (!ids.length) return 0;
-    const du = this.nb.columns('departmentsUsers');
+    const du = this.schema.columns('departmentsUsers');
     let written = 0;
-    written += affectedRows(await m.query(`DELETE FROM ${this.nb.table('departmentsUsers')} WHERE ${du.departmentId} = ANY($1::bigint[])`, [ids]));
+    written += affectedRows(await m.query(`DELETE FROM ${this.schema.table('departmentsUsers')} WHERE ${du.departmentId} = ANY($1::bigint[])`, [ids]));
     written += await this.users.clearMainDepartment(ids, m);
-    if (this.nb.features.departmentTreePaths) {
+    if (this.schema.features.departmentTreePaths) {
       written += affectedRows(
-        await m.query(`DELETE FROM ${this.nb.table('main_departments_path')} WHERE ${this.nb.column('main_departments_path', 'nodePk')} = ANY($1::bigint[])`, [
+        await m.query(`DELETE FROM ${this.schema.table('main_departments_path')} WHERE ${this.schema.column('main_departments_path', 'nodePk')} = ANY($1::bigint[])`, [
           ids,
         ]),
       );
     }
     written += affectedRows(
-      await m.query(`DELETE FROM ${this.nb.table('departments')} WHERE ${this.nb.column('departments', 'id')} = ANY($1::bigint[])`, [ids]),
+      await m.query(`DELETE FROM ${this.schema.table('departments')} WHERE ${this.schema.column('departments', 'id')} = ANY($1::bigint[])`, [ids]),
     );
     return written;
   }
@@ -85,8 +85,8 @@ export class NocobaseDepartmentsRepository {
   /** isLeaf = has no children, for the given departments, writing only rows that change. */
   async refreshLeafFlags(ids: string[], m: EntityManager): Promise<number> {
     if (!ids.length) return 0;
-    const d = this.nb.columns('departments');
-    const table = this.nb.table('departments');
+    const d = this.schema.columns('departments');
+    const table = this.schema.table('departments');
     return affectedRows(
       await m.query(
         `UPDATE ${table} AS dep SET ${d.isLeaf} = NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.${d.parentId} = dep.${d.id})
@@ -102,11 +102,11 @@ export class NocobaseDepartmentsRepository {
    * hooks only) of the given departments and all their descendants, hand-made ones included.
    */
   async rebuildTreePaths(ids: string[], m: EntityManager): Promise<number> {
-    if (!ids.length || !this.nb.features.departmentTreePaths) return 0;
-    const d = this.nb.columns('departments');
-    const p = this.nb.columns('main_departments_path');
-    const deps = this.nb.table('departments');
-    const paths = this.nb.table('main_departments_path');
+    if (!ids.length || !this.schema.features.departmentTreePaths) return 0;
+    const d = this.schema.columns('departments');
+    const p = this.schema.columns('main_departments_path');
+    const deps = this.schema.table('departments');
+    const paths = this.schema.table('main_departments_path');
     const subtree: string[] = (
       await m.query(
         `WITH RECURSIVE down AS (
@@ -136,12 +136,12 @@ export class NocobaseDepartmentsRepository {
 
   async upsertMemberships(rows: MembershipRow[], m: EntityManager): Promise<number> {
     if (!rows.length) return 0;
-    const du = this.nb.columns('departmentsUsers');
+    const du = this.schema.columns('departmentsUsers');
     const result = await m.query(
-      `INSERT INTO ${this.nb.table('departmentsUsers')} (${du.departmentId}, ${du.userId}, ${du.isOwner}, ${du.createdAt}, ${du.updatedAt})
+      `INSERT INTO ${this.schema.table('departmentsUsers')} (${du.departmentId}, ${du.userId}, ${du.isOwner}, ${du.createdAt}, ${du.updatedAt})
        SELECT d, u, o, now(), now() FROM unnest($1::bigint[], $2::bigint[], $3::boolean[]) AS t(d, u, o)
        ON CONFLICT (${du.departmentId}, ${du.userId}) DO UPDATE SET ${du.isOwner} = EXCLUDED.${du.isOwner}, ${du.updatedAt} = now()
-         WHERE ${this.nb.table('departmentsUsers')}.${du.isOwner} IS DISTINCT FROM EXCLUDED.${du.isOwner}
+         WHERE ${this.schema.table('departmentsUsers')}.${du.isOwner} IS DISTINCT FROM EXCLUDED.${du.isOwner}
        RETURNING 1`,
       [rows.map((r) => r.departmentId), rows.map((r) => r.userId), rows.map((r) => r.isOwner)],
     );
@@ -150,10 +150,10 @@ export class NocobaseDepartmentsRepository {
 
   async deleteMemberships(rows: { departmentId: string; userId: number }[], m: EntityManager): Promise<number> {
     if (!rows.length) return 0;
-    const du = this.nb.columns('departmentsUsers');
+    const du = this.schema.columns('departmentsUsers');
     return affectedRows(
       await m.query(
-        `DELETE FROM ${this.nb.table('departmentsUsers')} AS x USING unnest($1::bigint[], $2::bigint[]) AS t(d, u)
+        `DELETE FROM ${this.schema.table('departmentsUsers')} AS x USING unnest($1::bigint[], $2::bigint[]) AS t(d, u)
           WHERE x.${du.departmentId} = t.d AND x.${du.userId} = t.u`,
         [rows.map((r) => r.departmentId), rows.map((r) => r.userId)],
       ),

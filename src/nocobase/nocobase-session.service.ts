@@ -45,7 +45,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
     private readonly repo: NocobaseSessionsRepository,
     private readonly users: NocobaseUsersRepository,
     private readonly api: NocobaseApiClient,
-    private readonly nb: NocobaseSchema,
+    private readonly schema: NocobaseSchema,
     private readonly config: AppConfig,
   ) {}
 
@@ -58,7 +58,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
   }
 
   async mint(userId: number, authenticator: string): Promise<MintedSession> {
-    if (!this.nb.features.issuedTokens) return this.mintLegacy(userId);
+    if (!this.schema.features.issuedTokens) return this.mintLegacy(userId);
     const policy = await this.repo.tokenPolicy();
     const now = Date.now();
     const jti = randomUUID();
@@ -89,7 +89,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
     }
     const userId = Number(payload.userId);
     if (!Number.isInteger(userId) || payload.temp !== true) throw invalid('the token is not a NocoBase session token');
-    if (this.nb.features.issuedTokens) {
+    if (this.schema.features.issuedTokens) {
       if (!payload.jti) throw invalid('the token is not a NocoBase session token');
       const issued = await this.repo.issuedToken(payload.jti);
       if (!issued || issued.userId !== userId) throw invalid('the session is unknown to NocoBase (signed out or renewed)');
@@ -109,7 +109,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
   async revokeAll(userId: number): Promise<Revocation> {
     if (!this.api.configured) throw new NocobaseException('NOCOBASE_API_UNAVAILABLE', "NOCOBASE_URL is not set, so sessions cannot be ended through NocoBase's API");
     const policy = await this.repo.tokenPolicy();
-    if (!this.nb.features.issuedTokens) {
+    if (!this.schema.features.issuedTokens) {
       throw new NocobaseException('NOCOBASE_FEATURE_UNAVAILABLE', 'this NocoBase (< 1.6) keeps no record of sessions, so they cannot be ended one by one; upgrade NocoBase');
     }
     const sessions = await this.repo.sessionsOf(userId, Date.now() - policy.sessionExpirationMs);
@@ -143,13 +143,13 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
         const userId = userIds[next++];
         const jti = randomUUID();
         const now = Date.now();
-        if (this.nb.features.issuedTokens) {
+        if (this.schema.features.issuedTokens) {
           await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator: DEFAULT_AUTHENTICATOR });
         }
         const token = jwt.sign({ userId, temp: true, signInTime: now }, this.config.nocobase.jwtSecret, { algorithm: 'HS256', jwtid: jti, expiresIn: TWIN_TTL_SECONDS });
         if (await this.api.signOut(token, DEFAULT_AUTHENTICATOR, userId)) result.refreshed += 1;
         else result.failed += 1;
-        if (this.nb.features.issuedTokens) await this.repo.deleteIssuedToken(jti).catch(() => undefined);
+        if (this.schema.features.issuedTokens) await this.repo.deleteIssuedToken(jti).catch(() => undefined);
       }
     };
     await Promise.all(Array.from({ length: Math.min(REFRESH_CONCURRENCY, userIds.length) }, worker));

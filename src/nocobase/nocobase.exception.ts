@@ -21,10 +21,6 @@ export const NOCOBASE_ERROR_STATUS = {
 } as const satisfies ErrorStatusTable<NocobaseErrorCode>;
 
 export class NocobaseException extends AppException<NocobaseErrorCode> {
-  constructor(code: NocobaseErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-
   static tableUnavailable(table: string, schema: string): NocobaseException {
     return new NocobaseException(
       'NOCOBASE_FEATURE_UNAVAILABLE',

@@ -11,8 +11,4 @@ export const SYNC_ERROR_STATUS = {
   CALLBACK_MALFORMED: 400,
 } as const satisfies ErrorStatusTable<SyncErrorCode>;
 
-export class SyncException extends AppException<SyncErrorCode> {
-  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class SyncException extends AppException<SyncErrorCode> {}

@@ -58,11 +58,11 @@ export class SyncService implements OnModuleDestroy {
   ) {}
 
   /** Queues and starts a run, or returns the one already queued or running for the authenticator. */
-  async trigger(a: Authenticator, trigger: RunTrigger, options: SyncRunOptions = {}): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
+  async trigger(authenticator: Authenticator, trigger: RunTrigger, options: SyncRunOptions = {}): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const run = await this.runs.tryQueue({ authenticatorId: a.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force) });
-      if (run) return { run, alreadyRunning: false, done: this.execute(a, run, options) };
-      const active = await this.runs.findActive(a.id);
+      const run = await this.runs.tryQueue({ authenticatorId: authenticator.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force) });
+      if (run) return { run, alreadyRunning: false, done: this.execute(authenticator, run, options) };
+      const active = await this.runs.findActive(authenticator.id);
       if (!active) continue;
       if (await this.isAbandoned(active)) {
         await this.runs.finish(active.id, { status: 'failed', errorCode: 'REPLICA_LOST', error: 'the replica running this sync stopped before it finished' });
@@ -93,9 +93,9 @@ export class SyncService implements OnModuleDestroy {
     return Date.now() - run.createdAt.getTime() > 60_000;
   }
 
-  private async execute(a: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
+  private async execute(authenticator: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
     try {
-      const outcome = await this.lock.tryWithLock(syncLockKey(a.id), () => this.runLocked(a, run, options));
+      const outcome = await this.lock.tryWithLock(syncLockKey(authenticator.id), () => this.runLocked(authenticator, run, options));
       if (outcome.acquired) return outcome.result;
       return await this.finish(run, { status: 'failed', errorCode: 'SYNC_LOCK_HELD', error: 'another replica is syncing this authenticator' });
     } catch (error) {
@@ -104,7 +104,7 @@ export class SyncService implements OnModuleDestroy {
     }
   }
 
-  private async runLocked(a: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
+  private async runLocked(authenticator: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
     await this.runs.markRunning(run.id, this.replica);
     const calls = this.fetcher.callCounter();
     // Progress comes per department read and per chunk written (thousands of times in a large run):
@@ -120,13 +120,13 @@ export class SyncService implements OnModuleDestroy {
     try {
       await report('fetch', 0, 0);
       snapshot = options.onlyMembers
-        ? await this.fetcher.fetchMembers(a, options.onlyMembers)
-        : await this.fetcher.fetch(a, (done, total) => void report('fetch', done, total));
+        ? await this.fetcher.fetchMembers(authenticator, options.onlyMembers)
+        : await this.fetcher.fetch(authenticator, (done, total) => void report('fetch', done, total));
     } catch (error) {
       return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
     }
 
-    const plan = await this.plan(a, run, snapshot, options.onlyMembers, (done, total) => void report('plan', done, total));
+    const plan = await this.plan(authenticator, run, snapshot, options.onlyMembers, (done, total) => void report('plan', done, total));
     const counts = { ...plan.counts };
 
     if (run.dryRun || plan.abortReason) {
@@ -143,7 +143,7 @@ export class SyncService implements OnModuleDestroy {
 
     const total = plan.members.length;
     await report('apply', 0, total);
-    const result = await this.applier.apply(a, plan, hashMember, (done) => void report('apply', done, total), this.itemRecorder(run.id));
+    const result = await this.applier.apply(authenticator, plan, hashMember, (done) => void report('apply', done, total), this.itemRecorder(run.id));
     return this.finish(run, {
       status: 'succeeded',
       counts: { ...counts, failed: result.failed },
@@ -162,19 +162,19 @@ export class SyncService implements OnModuleDestroy {
    * Plans `planSlice` members at a time, in userid order, loading only that range's bindings, users,
    * mirror rows and memberships: at 100,000 members the state is never all in memory at once.
    */
-  private async plan(a: Authenticator, run: SyncRun, snapshot: DirectorySnapshot, onlyMembers: string[] | undefined, onProgress: (done: number, total: number) => void): Promise<SyncPlan> {
+  private async plan(authenticator: Authenticator, run: SyncRun, snapshot: DirectorySnapshot, onlyMembers: string[] | undefined, onProgress: (done: number, total: number) => void): Promise<SyncPlan> {
     const contacts = await this.contactsInUse(snapshot);
-    const planner = new DirectoryPlanner(snapshot, await this.mirror.departmentMap(a.id), contacts, {
-      provisionOnSync: a.provisionOnSync,
-      offboarding: a.offboarding,
-      thresholdPercent: a.offboardingThresholdPercent,
+    const planner = new DirectoryPlanner(snapshot, await this.mirror.departmentMap(authenticator.id), contacts, {
+      provisionOnSync: authenticator.provisionOnSync,
+      offboarding: authenticator.offboarding,
+      thresholdPercent: authenticator.offboardingThresholdPercent,
       force: Boolean(run.force || onlyMembers),
       normalizePhone: (raw) => normalizePhone(raw, this.config.auth.phoneDefaultRegion),
       hashMember,
       newDepartmentId: () => this.ids.next(),
     });
     if (onlyMembers) {
-      planner.addMembers(snapshot.members, await this.sliceState(a.id, { userids: onlyMembers }, contacts.phoneOfUser));
+      planner.addMembers(snapshot.members, await this.sliceState(authenticator.id, { userids: onlyMembers }, contacts.phoneOfUser));
       return planner.finish();
     }
     const members = snapshot.members; // sorted by userid (the fetcher's byte order)
@@ -182,7 +182,7 @@ export class SyncService implements OnModuleDestroy {
       const slice = members.slice(i, i + this.planSlice);
       const after = i === 0 ? null : members[i - 1].userid;
       const upTo = i + this.planSlice >= members.length ? null : slice[slice.length - 1].userid;
-      planner.addMembers(slice, await this.sliceState(a.id, { after, upTo }, contacts.phoneOfUser));
+      planner.addMembers(slice, await this.sliceState(authenticator.id, { after, upTo }, contacts.phoneOfUser));
       onProgress(Math.min(i + this.planSlice, members.length), members.length);
     }
     return planner.finish();

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { affectedRows, qualified } from '../database/sql';
+import { affectedRows, qualified, selectPage } from '../database/sql';
 import { useridRangeCondition, type UseridRange } from './userid-range';
 
 export type BindingSource = 'login' | 'sync';
@@ -117,10 +117,11 @@ export class BindingsRepository {
     if (filter.wecomUserid !== undefined) add('wecom_userid', filter.wecomUserid);
     if (filter.phone !== undefined) add('phone', filter.phone);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM ${this.table} ${clause}`, params);
-    const rows = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM ${this.table} ${clause} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, pageSize, (page - 1) * pageSize],
+    const { rows, count } = await selectPage<Record<string, unknown>>(
+      this.dataSource,
+      { columns: COLUMNS, from: this.table, where: clause, orderBy: 'id', params },
+      page,
+      pageSize,
     );
     return { rows: rows.map(toBinding), count };
   }
@@ -147,7 +148,11 @@ export class BindingsRepository {
    * Bindings for users the sync is creating. A member bound in the meantime (a login between plan
    * and apply) keeps that binding: returns the userids actually bound here, whose users may be created.
    */
-  async insertFromSync(authenticatorId: number, rows: { wecomUserid: string; nocobaseUserId: number; phone: string | null }[], m: EntityManager): Promise<Set<string>> {
+  async insertFromSync(
+    authenticatorId: number,
+    rows: { wecomUserid: string; nocobaseUserId: number; phone: string | null }[],
+    m: EntityManager,
+  ): Promise<Set<string>> {
     if (!rows.length) return new Set();
     const inserted = await m.query(
       `INSERT INTO ${this.table} (authenticator_id, wecom_userid, nocobase_user_id, phone, source)
@@ -175,10 +180,10 @@ export class BindingsRepository {
   async deletePlanned(bindings: { id: number; nocobaseUserId: number }[], m: EntityManager): Promise<number> {
     if (!bindings.length) return 0;
     return affectedRows(
-      await m.query(`DELETE FROM ${this.table} AS b USING unnest($1::bigint[], $2::bigint[]) AS t(id, user_id) WHERE b.id = t.id AND b.nocobase_user_id = t.user_id`, [
-        bindings.map((b) => b.id),
-        bindings.map((b) => b.nocobaseUserId),
-      ]),
+      await m.query(
+        `DELETE FROM ${this.table} AS b USING unnest($1::bigint[], $2::bigint[]) AS t(id, user_id) WHERE b.id = t.id AND b.nocobase_user_id = t.user_id`,
+        [bindings.map((b) => b.id), bindings.map((b) => b.nocobaseUserId)],
+      ),
     );
   }
 
@@ -199,7 +204,11 @@ export class BindingsRepository {
 
   /** WeCom lets a system-generated userid be changed once (update_user with NewUserID): the binding follows. */
   async renameUserid(authenticatorId: number, from: string, to: string, m: EntityManager): Promise<void> {
-    await m.query(`UPDATE ${this.table} SET wecom_userid = $3, updated_at = now() WHERE authenticator_id = $1 AND wecom_userid = $2`, [authenticatorId, from, to]);
+    await m.query(`UPDATE ${this.table} SET wecom_userid = $3, updated_at = now() WHERE authenticator_id = $1 AND wecom_userid = $2`, [
+      authenticatorId,
+      from,
+      to,
+    ]);
   }
 }
 

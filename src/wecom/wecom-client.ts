@@ -81,11 +81,6 @@ export class WecomClient {
     } while (cursor);
   }
 
-  async listUsersSimple(departmentId: number): Promise<s.WecomSimpleUser[]> {
-    const json = await this.authed('user/simplelist', 'GET', { department_id: departmentId }, undefined, { subject: String(departmentId) });
-    return this.validate(s.simpleUserListResponse, json, 'user/simplelist').userlist;
-  }
-
   async listUsers(departmentId: number): Promise<s.WecomUser[]> {
     const json = await this.authed('user/list', 'GET', { department_id: departmentId }, undefined, { subject: String(departmentId) });
     return this.validate(s.userListResponse, json, 'user/list').userlist;
@@ -100,11 +95,6 @@ export class WecomClient {
   async listDepartments(rootId?: number): Promise<s.WecomDepartment[]> {
     const json = await this.authed('department/list', 'GET', { id: rootId });
     return this.validate(s.departmentListResponse, json, 'department/list').department;
-  }
-
-  async getDepartment(id: number): Promise<s.WecomDepartment> {
-    const json = await this.authed('department/get', 'GET', { id }, undefined, { subject: String(id) });
-    return this.validate(s.departmentGetResponse, json, 'department/get').department;
   }
 
   /** A valid access token, from memory, the shared store, or one gettoken for everyone waiting. */

@@ -161,8 +161,8 @@ function mountLanding(app: INestApplication, jwtSecret: string): void {
     } catch (e) {
       return res.status(401).type('html').send(page('Invalid token', `<p>${escape((e as Error).message)}</p>`));
     }
-    const a = await authenticators.get('wecom');
-    const binding = await bindings.findByNocobaseUser(a.id, Number(claims.userId));
+    const authenticator = await authenticators.get('wecom');
+    const binding = await bindings.findByNocobaseUser(authenticator.id, Number(claims.userId));
     const view = { path: req.path, authenticator: req.query.authenticator, token, claims, binding };
     if (req.accepts(['html', 'json']) === 'json') return res.json(view);
     return res.type('html').send(page('Signed in to NocoBase', `<pre>${escape(JSON.stringify(view, null, 2))}</pre>`));

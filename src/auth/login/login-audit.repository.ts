@@ -38,24 +38,4 @@ export class LoginAuditRepository {
     );
   }
 
-  async list(filter: { authenticatorId?: number; wecomUserid?: string }, limit = 100): Promise<(LoginAuditEntry & { id: number; at: Date })[]> {
-    const rows = await this.dataSource.query(
-      `SELECT * FROM ${this.table} WHERE ($1::bigint IS NULL OR authenticator_id = $1) AND ($2::text IS NULL OR wecom_userid = $2)
-       ORDER BY id DESC LIMIT $3`,
-      [filter.authenticatorId ?? null, filter.wecomUserid ?? null, limit],
-    );
-    return rows.map((r: Record<string, unknown>) => ({
-      id: Number(r.id),
-      at: r.at as Date,
-      authenticatorId: r.authenticator_id == null ? null : Number(r.authenticator_id),
-      wecomUserid: (r.wecom_userid as string) ?? null,
-      nocobaseUserId: r.nocobase_user_id == null ? null : Number(r.nocobase_user_id),
-      inClient: r.in_client as boolean,
-      outcome: r.outcome as LoginAuditEntry['outcome'],
-      code: r.code as string,
-      message: (r.message as string) ?? null,
-      ip: (r.ip as string) ?? null,
-      userAgent: (r.user_agent as string) ?? null,
-    }));
-  }
 }

@@ -17,12 +17,12 @@ export class LoginFailureFilter implements ExceptionFilter {
   catch(failure: LoginFailure, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    const a = failure.authenticator;
+    const authenticator = failure.authenticator;
     if (isWecomClient(req.headers['user-agent'])) {
-      const retry = `/api/wecom/${a.name}/login?redirect=${encodeURIComponent(failure.redirect ?? a.workbenchPath)}`;
+      const retry = `/api/wecom/${authenticator.name}/login?redirect=${encodeURIComponent(failure.redirect ?? authenticator.workbenchPath)}`;
       res.status(this.statuses.statusOf(failure.code)).type('html').send(loginFailurePage(failure.message, retry));
     } else {
-      res.redirect(302, loginFailureUrl(a, failure.message, failure.redirect));
+      res.redirect(302, loginFailureUrl(authenticator, failure.message, failure.redirect));
     }
   }
 }

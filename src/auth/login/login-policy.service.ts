@@ -49,7 +49,7 @@ export class LoginPolicyService {
     private readonly config: AppConfig,
   ) {}
 
-  async resolve(a: Authenticator, identity: WecomIdentity, reader: WecomMemberReader): Promise<LoginOutcome> {
+  async resolve(authenticator: Authenticator, identity: WecomIdentity, reader: WecomMemberReader): Promise<LoginOutcome> {
     const userid = identity.userid;
     if (!userid) {
       throw new AuthException('NOT_A_MEMBER', 'this WeCom account is not a member of the company; ask an administrator to add you to the directory');
@@ -59,9 +59,9 @@ export class LoginPolicyService {
     const phone = detail ? normalizePhone(detail.mobile, this.config.auth.phoneDefaultRegion) : null;
 
     // Serialise per member: 50 simultaneous first logins make one user and one binding.
-    return this.transactions.run(async (m) => {
-      await this.locks.lockForTransaction(m, `wecom-bridge:login:${a.id}:${userid}`);
-      const bound = await this.viaBinding(a, userid, identity.userTicket ? phone : undefined, m);
+    return this.transactions.run(async (manager) => {
+      await this.locks.lockForTransaction(manager, `wecom-bridge:login:${authenticator.id}:${userid}`);
+      const bound = await this.viaBinding(authenticator, userid, identity.userTicket ? phone : undefined, manager);
       if (bound) return bound;
 
       if (!identity.userTicket && identity.inClient) {
@@ -83,11 +83,11 @@ export class LoginPolicyService {
         );
       }
       // Serialise per phone too: two userids with one phone must not both bind it.
-      await this.locks.lockForTransaction(m, `wecom-bridge:phone:${a.id}:${phone}`);
-      const holder = await this.bindings.findByPhone(a.id, phone, m);
+      await this.locks.lockForTransaction(manager, `wecom-bridge:phone:${authenticator.id}:${phone}`);
+      const holder = await this.bindings.findByPhone(authenticator.id, phone, manager);
       if (holder) throw phoneConflict(`this mobile number is already bound to WeCom member ${holder.wecomUserid}`);
 
-      const matches = (await this.users.findPhoneCandidates(nationalDigits(phone), m)).filter(
+      const matches = (await this.users.findPhoneCandidates(nationalDigits(phone), manager)).filter(
         (u) => normalizePhone(u.phone, this.config.auth.phoneDefaultRegion) === phone,
       );
       if (matches.length > 1) {
@@ -96,15 +96,15 @@ export class LoginPolicyService {
       let user = matches[0];
       let decision: LoginDecision = 'FIRST_BINDING';
       if (user) {
-        const other = await this.bindings.findByNocobaseUser(a.id, user.id, m);
+        const other = await this.bindings.findByNocobaseUser(authenticator.id, user.id, manager);
         if (other) throw phoneConflict(`the NocoBase user with this mobile number is already bound to WeCom member ${other.wecomUserid}`);
-      } else if (a.autoSignUp) {
-        user = await this.signUp(userid, phone, detail?.email ?? null, reader, m);
+      } else if (authenticator.autoSignUp) {
+        user = await this.signUp(userid, phone, detail?.email ?? null, reader, manager);
         decision = 'SIGNED_UP';
       } else {
         throw new AuthException('NO_ACCOUNT', 'no NocoBase account has this phone number; ask an administrator');
       }
-      const binding = await this.bindings.createAtFirstInClientLogin({ authenticatorId: a.id, wecomUserid: userid, nocobaseUserId: user.id, phone }, m);
+      const binding = await this.bindings.createAtFirstInClientLogin({ authenticatorId: authenticator.id, wecomUserid: userid, nocobaseUserId: user.id, phone }, manager);
       return { user, binding, decision };
     });
   }
@@ -114,29 +114,29 @@ export class LoginPolicyService {
    * a change updates the binding unless another binding holds that phone (a conflict, never
    * a silent move). A binding whose NocoBase user was deleted is dropped and login goes on.
    */
-  private async viaBinding(a: Authenticator, userid: string, phone: string | null | undefined, m: EntityManager): Promise<LoginOutcome | null> {
-    const binding = await this.bindings.findByUserid(a.id, userid, m);
+  private async viaBinding(authenticator: Authenticator, userid: string, phone: string | null | undefined, manager: EntityManager): Promise<LoginOutcome | null> {
+    const binding = await this.bindings.findByUserid(authenticator.id, userid, manager);
     if (!binding) return null;
-    const user = await this.users.findById(binding.nocobaseUserId, m);
+    const user = await this.users.findById(binding.nocobaseUserId, manager);
     if (!user) {
-      await this.bindings.delete(binding.id, m);
+      await this.bindings.delete(binding.id, manager);
       return null;
     }
     if (binding.suspendedAt) {
       throw new AuthException('BINDING_SUSPENDED', 'your access was suspended because you left or were disabled in WeCom; ask an administrator');
     }
     if (phone && phone !== binding.phone) {
-      const holder = await this.bindings.findByPhone(a.id, phone, m);
+      const holder = await this.bindings.findByPhone(authenticator.id, phone, manager);
       if (holder && holder.id !== binding.id) throw phoneConflict(`your new mobile number is already bound to WeCom member ${holder.wecomUserid}`);
     }
-    await this.bindings.recordLogin(binding.id, phone === undefined ? null : { phone }, m);
+    await this.bindings.recordLogin(binding.id, phone === undefined ? null : { phone }, manager);
     return { user, binding: { ...binding, phone: phone ?? binding.phone }, decision: 'BOUND' };
   }
 
-  private async signUp(userid: string, phone: string, email: string | null, reader: WecomMemberReader, m: EntityManager): Promise<NocobaseUser> {
+  private async signUp(userid: string, phone: string, email: string | null, reader: WecomMemberReader, manager: EntityManager): Promise<NocobaseUser> {
     const name = await reader.memberName(userid);
-    const usableEmail = email && !(await this.users.emailTaken(email, m)) ? email : null;
-    return this.users.create({ nickname: name ?? userid, phone: storedPhoneForm(phone, this.config.auth.phoneDefaultRegion), email: usableEmail }, m);
+    const usableEmail = email && !(await this.users.emailTaken(email, manager)) ? email : null;
+    return this.users.create({ nickname: name ?? userid, phone: storedPhoneForm(phone, this.config.auth.phoneDefaultRegion), email: usableEmail }, manager);
   }
 }
 

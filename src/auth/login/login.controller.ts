@@ -21,8 +21,8 @@ export class LoginController {
   @ApiQuery({ name: 'redirect', required: false, description: 'Path on the NocoBase origin; default: the workbench path' })
   @ApiFoundResponse({ description: 'To WeCom: in-client OAuth inside the WeCom client, the web login page elsewhere' })
   async autoLogin(@Query('redirect') redirect: string | undefined, @Headers('user-agent') ua: string | undefined, @Res() res: Response) {
-    const a = await this.authenticators.getAutoLogin();
-    this.redirectTo(res, await this.login.begin(a, redirect, ua));
+    const authenticator = await this.authenticators.getAutoLogin();
+    this.redirectTo(res, await this.login.begin(authenticator, redirect, ua));
   }
 
   @Get(':name/login')
@@ -31,8 +31,8 @@ export class LoginController {
   @ApiQuery({ name: 'redirect', required: false, description: 'Path on the NocoBase origin to land on, e.g. /admin' })
   @ApiFoundResponse({ description: 'To WeCom: in-client OAuth (snsapi_privateinfo) when the user agent is the WeCom client, else the web (QR) login' })
   async start(@Param('name') name: string, @Query('redirect') redirect: string | undefined, @Headers('user-agent') ua: string | undefined, @Res() res: Response) {
-    const a = await this.authenticators.getEnabled(name);
-    this.redirectTo(res, await this.login.begin(a, redirect, ua));
+    const authenticator = await this.authenticators.getEnabled(name);
+    this.redirectTo(res, await this.login.begin(authenticator, redirect, ua));
   }
 
   @Get(':name/auth-url')
@@ -44,8 +44,8 @@ export class LoginController {
     @Headers('user-agent') ua: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const a = await this.authenticators.getEnabled(name);
-    const start = await this.login.begin(a, redirect, ua);
+    const authenticator = await this.authenticators.getEnabled(name);
+    const start = await this.login.begin(authenticator, redirect, ua);
     this.setNonceCookie(res, start);
     return { url: start.url };
   }

@@ -50,26 +50,26 @@ export class LoginService {
     private readonly config: AppConfig,
   ) {}
 
-  async begin(a: Authenticator, rawRedirect: string | undefined, userAgent: string | undefined): Promise<LoginStart> {
-    const redirect = safeRedirectPath(rawRedirect, a.workbenchPath);
+  async begin(authenticator: Authenticator, rawRedirect: string | undefined, userAgent: string | undefined): Promise<LoginStart> {
+    const redirect = safeRedirectPath(rawRedirect, authenticator.workbenchPath);
     if (redirect === null) {
-      throw new AuthException('INVALID_REDIRECT', `redirect must be a path on ${a.origin}, such as /admin`);
+      throw new AuthException('INVALID_REDIRECT', `redirect must be a path on ${authenticator.origin}, such as /admin`);
     }
-    const { state, nonce, cookieName } = await this.states.create(a.id, redirect);
+    const { state, nonce, cookieName } = await this.states.create(authenticator.id, redirect);
     return {
-      url: wecomAuthorizeUrl(a, state, isWecomClient(userAgent), this.config.wecom),
-      cookie: { name: cookieName, value: nonce, maxAgeMs: STATE_TTL_SECONDS * 1000, secure: callbackUrl(a).startsWith('https:') },
+      url: wecomAuthorizeUrl(authenticator, state, isWecomClient(userAgent), this.config.wecom),
+      cookie: { name: cookieName, value: nonce, maxAgeMs: STATE_TTL_SECONDS * 1000, secure: callbackUrl(authenticator).startsWith('https:') },
     };
   }
 
   /** Proves the callback (state, browser, code) and resolves the member; every decision is audited. */
   async complete(req: CallbackRequest): Promise<CompletedLogin> {
     const inClient = isWecomClient(req.userAgent);
-    const a = await this.authenticators.getEnabled(req.name);
+    const authenticator = await this.authenticators.getEnabled(req.name);
     let identity: WecomIdentity | null = null;
     let redirect: string | undefined;
     try {
-      const consumed = await this.states.consume(req.state, req.cookies, a.id);
+      const consumed = await this.states.consume(req.state, req.cookies, authenticator.id);
       redirect = consumed.redirect;
       if (!req.code) {
         throw new AuthException(
@@ -79,22 +79,22 @@ export class LoginService {
             : 'the WeCom login was cancelled or not authorised',
         );
       }
-      const client = this.wecom.forCredentials(a.corpId, a.secret);
-      const info = await client.getUserInfoByCode(req.code, { redirectDomain: trustedDomain(a) });
+      const client = this.wecom.forCredentials(authenticator.corpId, authenticator.secret);
+      const info = await client.getUserInfoByCode(req.code, { redirectDomain: trustedDomain(authenticator) });
       identity = { userid: info.userid ?? null, userTicket: info.userTicket ?? null, inClient };
-      const outcome = await this.policy.resolve(a, identity, this.memberReader(a));
-      await this.record(a, identity, inClient, req, { outcome: 'succeeded', code: outcome.decision, message: null, nocobaseUserId: outcome.user.id });
-      return { ...outcome, authenticator: a, redirect, nonceCookie: consumed.cookieName };
+      const outcome = await this.policy.resolve(authenticator, identity, this.memberReader(authenticator));
+      await this.record(authenticator, identity, inClient, req, { outcome: 'succeeded', code: outcome.decision, message: null, nocobaseUserId: outcome.user.id });
+      return { ...outcome, authenticator: authenticator, redirect, nonceCookie: consumed.cookieName };
     } catch (error) {
       const refused = error instanceof AppException;
-      await this.record(a, identity, inClient, req, {
+      await this.record(authenticator, identity, inClient, req, {
         outcome: refused ? 'refused' : 'failed',
         code: refused ? error.code : 'INTERNAL_ERROR',
         message: (error as Error).message,
         nocobaseUserId: null,
       }).catch((e) => this.logger.error(`could not audit a login failure: ${(e as Error).message}`));
-      if (!refused) this.logger.error(`login through ${a.name} failed`, (error as Error).stack);
-      throw new LoginFailure(a, redirect, error);
+      if (!refused) this.logger.error(`login through ${authenticator.name} failed`, (error as Error).stack);
+      throw new LoginFailure(authenticator, redirect, error);
     }
   }
 
@@ -105,8 +105,8 @@ export class LoginService {
     return appendQuery(`${login.authenticator.origin}${login.redirect}`, { authenticator: login.authenticator.nocobaseAuthenticator, token });
   }
 
-  private memberReader(a: Authenticator): WecomMemberReader {
-    const client = this.wecom.forCredentials(a.corpId, a.secret);
+  private memberReader(authenticator: Authenticator): WecomMemberReader {
+    const client = this.wecom.forCredentials(authenticator.corpId, authenticator.secret);
     return {
       userDetail: async (ticket) => {
         const detail = await client.getUserDetail(ticket);
@@ -124,14 +124,14 @@ export class LoginService {
   }
 
   private record(
-    a: Authenticator,
+    authenticator: Authenticator,
     identity: WecomIdentity | null,
     inClient: boolean,
     req: CallbackRequest,
     result: { outcome: 'succeeded' | 'refused' | 'failed'; code: string; message: string | null; nocobaseUserId: number | null },
   ): Promise<void> {
     return this.audit.record({
-      authenticatorId: a.id,
+      authenticatorId: authenticator.id,
       wecomUserid: identity?.userid ?? null,
       inClient,
       ip: req.ip ?? null,

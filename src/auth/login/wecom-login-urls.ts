@@ -18,20 +18,20 @@ export interface LoginUrlBases {
  * In the WeCom client: OAuth with snsapi_privateinfo (+ agentid, without which WeCom silently
  * degrades to snsapi_base and never shares the phone). Elsewhere: the web login (QR) page.
  */
-export function wecomAuthorizeUrl(a: Authenticator, state: string, inClient: boolean, bases: LoginUrlBases): string {
-  const redirectUri = callbackUrl(a);
+export function wecomAuthorizeUrl(authenticator: Authenticator, state: string, inClient: boolean, bases: LoginUrlBases): string {
+  const redirectUri = callbackUrl(authenticator);
   if (inClient) {
     const q = new URLSearchParams({
-      appid: a.corpId,
+      appid: authenticator.corpId,
       redirect_uri: redirectUri,
       response_type: 'code',
       scope: 'snsapi_privateinfo',
       state,
-      agentid: a.agentId,
+      agentid: authenticator.agentId,
     });
     return `${bases.oauthBaseUrl}/connect/oauth2/authorize?${q}#wechat_redirect`;
   }
-  const q = new URLSearchParams({ login_type: 'CorpApp', appid: a.corpId, agentid: a.agentId, redirect_uri: redirectUri, state, lang: 'zh' });
+  const q = new URLSearchParams({ login_type: 'CorpApp', appid: authenticator.corpId, agentid: authenticator.agentId, redirect_uri: redirectUri, state, lang: 'zh' });
   return `${bases.loginBaseUrl}/wwlogin/sso/login?${q}`;
 }
 
@@ -51,8 +51,8 @@ export function safeRedirectPath(raw: string | undefined, fallback: string): str
 }
 
 /** `<origin>/signin?authenticator=…&error=…&redirect=…`, where NocoBase's sign-in page shows the message. */
-export function loginFailureUrl(a: Pick<Authenticator, 'origin' | 'nocobaseAuthenticator' | 'workbenchPath'>, message: string, redirect?: string): string {
-  return appendQuery(`${a.origin}/signin`, { authenticator: a.nocobaseAuthenticator, error: message, redirect: redirect ?? a.workbenchPath });
+export function loginFailureUrl(authenticator: Pick<Authenticator, 'origin' | 'nocobaseAuthenticator' | 'workbenchPath'>, message: string, redirect?: string): string {
+  return appendQuery(`${authenticator.origin}/signin`, { authenticator: authenticator.nocobaseAuthenticator, error: message, redirect: redirect ?? authenticator.workbenchPath });
 }
 
 /** Adds query parameters before any `#fragment`. */

@@ -5,7 +5,7 @@
  * `ApiExceptionFilter` maps through them. Clients and repositories never throw HttpException.
  */
 export abstract class AppException<Code extends string = string> extends Error {
-  protected constructor(
+  constructor(
     readonly code: Code,
     message: string,
     options?: { cause?: unknown },

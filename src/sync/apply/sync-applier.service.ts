@@ -47,15 +47,15 @@ export class SyncApplierService {
     private readonly sessions: NocobaseSessionService,
   ) {}
 
-  async apply(a: Authenticator, plan: SyncPlan, hashOf: MemberHash, onProgress: (done: number) => void, record: ItemRecorder): Promise<ApplyResult> {
+  async apply(authenticator: Authenticator, plan: SyncPlan, hashOf: MemberHash, onProgress: (done: number) => void, record: ItemRecorder): Promise<ApplyResult> {
     const result: ApplyResult = { rowsWritten: 0, failed: 0 };
-    const departments = await this.applyDepartments(a, plan.departments, record);
+    const departments = await this.applyDepartments(authenticator, plan.departments, record);
     result.rowsWritten += departments.rowsWritten;
     result.failed += departments.failed;
 
     // A deleted user's sessions are ended before the delete, which removes the issuedTokens rows the sign-out reads.
     const unended = await this.endSessions(plan.members.filter((c) => c.action === 'delete'));
-    const members = await this.applyMembers(a, plan.members, hashOf, onProgress, record);
+    const members = await this.applyMembers(authenticator, plan.members, hashOf, onProgress, record);
     result.rowsWritten += members.rowsWritten;
     result.failed += members.failed;
 
@@ -80,48 +80,48 @@ export class SyncApplierService {
   }
 
   /** Phase 1: every department change in one transaction (a tree is consistent or untouched). */
-  private async applyDepartments(a: Authenticator, all: DepartmentChange[], record: ItemRecorder): Promise<ApplyResult> {
+  private async applyDepartments(authenticator: Authenticator, all: DepartmentChange[], record: ItemRecorder): Promise<ApplyResult> {
     const changed = all.filter((d) => d.action !== 'unchanged');
     if (!this.departments.available || !changed.length) return { rowsWritten: 0, failed: 0 };
     try {
-      const rowsWritten = await this.transactions.run((m) => this.writeDepartments(a, changed, m));
+      const rowsWritten = await this.transactions.run((manager) => this.writeDepartments(authenticator, changed, manager));
       await record(changed.map((d) => departmentItem(d, 'applied', null)));
       return { rowsWritten, failed: 0 };
     } catch (error) {
-      this.logger.error(`department changes failed for ${a.name}`, (error as Error).stack);
+      this.logger.error(`department changes failed for ${authenticator.name}`, (error as Error).stack);
       await record(changed.map((d) => departmentItem(d, 'failed', (error as Error).message)));
       return { rowsWritten: 0, failed: changed.length };
     }
   }
 
-  private async writeDepartments(a: Authenticator, changes: DepartmentChange[], m: EntityManager): Promise<number> {
+  private async writeDepartments(authenticator: Authenticator, changes: DepartmentChange[], manager: EntityManager): Promise<number> {
     let written = 0;
     const creates = changes.filter((d) => d.action === 'create');
     const updates = changes.filter((d) => d.action === 'update' || d.action === 'move');
     const deletes = changes.filter((d) => d.action === 'delete');
     const rows = (list: DepartmentChange[]) => list.map((d) => ({ id: d.nocobaseId, title: d.title, parentId: d.parentNocobaseId }));
-    written += await this.departments.insertDepartments(rows(creates), m);
-    written += await this.departments.updateDepartments(rows(updates), m);
+    written += await this.departments.insertDepartments(rows(creates), manager);
+    written += await this.departments.updateDepartments(rows(updates), manager);
     written += await this.mirror.upsertDepartmentMap(
-      a.id,
+      authenticator.id,
       [...creates, ...updates].map((d) => ({ wecomId: d.wecomId, nocobaseId: d.nocobaseId, title: d.title, parentNocobaseId: d.parentNocobaseId })),
-      m,
+      manager,
     );
     const moved = [...creates, ...updates.filter((d) => d.action === 'move')].map((d) => d.nocobaseId);
-    written += await this.departments.rebuildTreePaths(moved, m);
+    written += await this.departments.rebuildTreePaths(moved, manager);
     const deletedIds = deletes.map((d) => d.nocobaseId);
-    written += await this.mirror.removeMembershipsOfDepartments(a.id, deletedIds, m);
-    written += await this.departments.deleteDepartments(deletedIds, m);
+    written += await this.mirror.removeMembershipsOfDepartments(authenticator.id, deletedIds, manager);
+    written += await this.departments.deleteDepartments(deletedIds, manager);
     written += await this.mirror.deleteDepartmentMap(
-      a.id,
+      authenticator.id,
       deletes.map((d) => d.wecomId),
-      m,
+      manager,
     );
     // Leaf flags of everything touched and of every parent (old or new) around it.
     const touched = new Set([...changes.map((d) => d.nocobaseId), ...changes.map((d) => d.parentNocobaseId).filter((p): p is string => p !== null)]);
     written += await this.departments.refreshLeafFlags(
       [...touched].filter((id) => !deletedIds.includes(id)),
-      m,
+      manager,
     );
     return written;
   }
@@ -130,25 +130,25 @@ export class SyncApplierService {
    * Phase 2: members, CHUNK at a time. The chunk's outcomes are recorded after its commit and
    * outside the retry: a failed record never makes a committed chunk run twice.
    */
-  private async applyMembers(a: Authenticator, all: MemberChange[], hashOf: MemberHash, onProgress: (done: number) => void, record: ItemRecorder) {
+  private async applyMembers(authenticator: Authenticator, all: MemberChange[], hashOf: MemberHash, onProgress: (done: number) => void, record: ItemRecorder) {
     const members = all.filter((c) => isRecorded(c) || c.mirror);
     const out = { rowsWritten: 0, failed: 0, offboarded: [] as ItemOutcome[], appliedSuspensions: [] as MemberChange[], changedUsers: [] as number[] };
     for (let i = 0; i < members.length; i += CHUNK) {
       const chunk = members.slice(i, i + CHUNK);
       let items: ItemOutcome[];
       try {
-        const written = await this.transactions.run((m) => this.writeMembers(a, chunk, hashOf, m));
+        const written = await this.transactions.run((manager) => this.writeMembers(authenticator, chunk, hashOf, manager));
         out.rowsWritten += written.rowsWritten;
         items = chunk.filter((c) => isRecorded(c) || written.refused.has(c.wecomUserid)).map((c) => outcomeOf(c, written.refused));
       } catch {
-        items = await this.applyOneByOne(a, chunk, hashOf, out);
+        items = await this.applyOneByOne(authenticator, chunk, hashOf, out);
       }
       const failed = new Set(items.filter((item) => item.outcome === 'failed').map((item) => item.key));
       out.failed += failed.size;
-      for (const c of chunk) {
-        if (failed.has(c.wecomUserid) || c.nocobaseUserId === null) continue;
-        if (['update', 'restore', 'suspend', 'delete'].includes(c.action)) out.changedUsers.push(c.nocobaseUserId);
-        if (c.action === 'suspend') out.appliedSuspensions.push(c);
+      for (const change of chunk) {
+        if (failed.has(change.wecomUserid) || change.nocobaseUserId === null) continue;
+        if (['update', 'restore', 'suspend', 'delete'].includes(change.action)) out.changedUsers.push(change.nocobaseUserId);
+        if (change.action === 'suspend') out.appliedSuspensions.push(change);
       }
       const offboarding = (item: ItemOutcome) => item.action === 'suspend' || item.action === 'delete';
       out.offboarded.push(...items.filter(offboarding));
@@ -159,11 +159,11 @@ export class SyncApplierService {
   }
 
   /** A chunk that failed as a whole, applied one member per transaction to find the culprit. */
-  private async applyOneByOne(a: Authenticator, chunk: MemberChange[], hashOf: MemberHash, out: { rowsWritten: number }): Promise<ItemOutcome[]> {
+  private async applyOneByOne(authenticator: Authenticator, chunk: MemberChange[], hashOf: MemberHash, out: { rowsWritten: number }): Promise<ItemOutcome[]> {
     const items: ItemOutcome[] = [];
     for (const change of chunk) {
       try {
-        const written = await this.transactions.run((m) => this.writeMembers(a, [change], hashOf, m));
+        const written = await this.transactions.run((manager) => this.writeMembers(authenticator, [change], hashOf, manager));
         out.rowsWritten += written.rowsWritten;
         if (isRecorded(change) || written.refused.size) items.push(outcomeOf(change, written.refused));
       } catch (error) {
@@ -174,13 +174,13 @@ export class SyncApplierService {
   }
 
   /** One chunk in one transaction: new users, fields and memberships, offboarding and restores, the mirror. */
-  private async writeMembers(a: Authenticator, chunk: MemberChange[], hashOf: MemberHash, m: EntityManager): Promise<ChunkResult> {
+  private async writeMembers(authenticator: Authenticator, chunk: MemberChange[], hashOf: MemberHash, manager: EntityManager): Promise<ChunkResult> {
     const result: ChunkResult = { rowsWritten: 0, refused: new Map() };
-    result.rowsWritten += await this.provision(a, chunk, result.refused, m);
+    result.rowsWritten += await this.provision(authenticator, chunk, result.refused, manager);
     const applicable = chunk.filter((c) => !result.refused.has(c.wecomUserid));
-    result.rowsWritten += await this.writeFieldsAndMemberships(a, applicable, m);
-    result.rowsWritten += await this.offboardAndRestore(applicable, result.refused, m);
-    result.rowsWritten += await this.writeMirror(a, chunk, hashOf, m);
+    result.rowsWritten += await this.writeFieldsAndMemberships(authenticator, applicable, manager);
+    result.rowsWritten += await this.offboardAndRestore(applicable, result.refused, manager);
+    result.rowsWritten += await this.writeMirror(authenticator, chunk, hashOf, manager);
     return result;
   }
 
@@ -188,19 +188,19 @@ export class SyncApplierService {
    * New users for members planned as `create`. Their bindings go in first, yielding to a binding a
    * login made since the plan (that member is refused here, and no user is created for it).
    */
-  private async provision(a: Authenticator, chunk: MemberChange[], refused: Map<string, string>, m: EntityManager): Promise<number> {
+  private async provision(authenticator: Authenticator, chunk: MemberChange[], refused: Map<string, string>, manager: EntityManager): Promise<number> {
     const creates = chunk.filter((c) => c.action === 'create');
     if (!creates.length) return 0;
-    const ids = await this.users.allocateIds(creates.length, m);
+    const ids = await this.users.allocateIds(creates.length, manager);
     creates.forEach((c, i) => (c.nocobaseUserId = ids[i]));
     const bound = await this.bindings.insertFromSync(
-      a.id,
+      authenticator.id,
       creates.map((c) => ({ wecomUserid: c.wecomUserid, nocobaseUserId: c.nocobaseUserId!, phone: c.changes.phone?.[1] ?? null })),
-      m,
+      manager,
     );
-    for (const c of creates.filter((x) => !bound.has(x.wecomUserid))) {
-      refused.set(c.wecomUserid, 'bound by a login while this run was applying; the next run brings it in step');
-      c.nocobaseUserId = null;
+    for (const change of creates.filter((x) => !bound.has(x.wecomUserid))) {
+      refused.set(change.wecomUserid, 'bound by a login while this run was applying; the next run brings it in step');
+      change.nocobaseUserId = null;
     }
     const created = creates.filter((c) => bound.has(c.wecomUserid));
     return (
@@ -213,21 +213,21 @@ export class SyncApplierService {
           email: c.changes.email?.[1] ?? null,
           mainDepartmentId: null,
         })),
-        m,
+        manager,
       ))
     );
   }
 
   /** Changed fields, then memberships in managed departments (NocoBase wants the main department to be one of them). */
-  private async writeFieldsAndMemberships(a: Authenticator, chunk: MemberChange[], m: EntityManager): Promise<number> {
+  private async writeFieldsAndMemberships(authenticator: Authenticator, chunk: MemberChange[], manager: EntityManager): Promise<number> {
     let written = 0;
     const updates: UserFieldsUpdate[] = [];
-    for (const c of chunk) {
-      if (c.nocobaseUserId === null || !['create', 'update', 'restore'].includes(c.action)) continue;
-      const row: UserFieldsUpdate = { id: c.nocobaseUserId };
+    for (const change of chunk) {
+      if (change.nocobaseUserId === null || !['create', 'update', 'restore'].includes(change.action)) continue;
+      const row: UserFieldsUpdate = { id: change.nocobaseUserId };
       for (const field of ['nickname', 'email', 'phone', 'mainDepartmentId'] as const) {
         // A new user was inserted with its contacts already; only its main department waits for the memberships.
-        if (c.changes[field] && (c.action !== 'create' || field === 'mainDepartmentId')) row[field] = c.changes[field]![1];
+        if (change.changes[field] && (change.action !== 'create' || field === 'mainDepartmentId')) row[field] = change.changes[field]![1];
       }
       if (Object.keys(row).length > 1) updates.push(row);
     }
@@ -237,18 +237,18 @@ export class SyncApplierService {
     if (this.departments.available) {
       written += await this.departments.upsertMemberships(
         adds.map((x) => ({ departmentId: x.nocobaseDepartmentId, userId: x.nocobaseUserId, isOwner: x.isOwner })),
-        m,
+        manager,
       );
-      written += await this.mirror.addMemberships(a.id, adds, m);
+      written += await this.mirror.addMemberships(authenticator.id, adds, manager);
       written += await this.departments.deleteMemberships(
         removes.map((x) => ({ departmentId: x.nocobaseDepartmentId, userId: x.nocobaseUserId })),
-        m,
+        manager,
       );
-      written += await this.mirror.removeMemberships(a.id, removes, m);
+      written += await this.mirror.removeMemberships(authenticator.id, removes, manager);
     } else {
       for (const u of updates) delete u.mainDepartmentId;
     }
-    written += await this.users.updateUsers(updates, m);
+    written += await this.users.updateUsers(updates, manager);
     return written;
   }
 
@@ -256,43 +256,43 @@ export class SyncApplierService {
    * Suspend (roles withdrawn and remembered), restore (roles given back) and delete. Each acts only
    * if the binding still points at the user it was planned against; otherwise the member is refused.
    */
-  private async offboardAndRestore(chunk: MemberChange[], refused: Map<string, string>, m: EntityManager): Promise<number> {
+  private async offboardAndRestore(chunk: MemberChange[], refused: Map<string, string>, manager: EntityManager): Promise<number> {
     let written = 0;
-    for (const c of chunk) {
-      const binding = c.binding;
-      if (!binding || c.nocobaseUserId === null || !['suspend', 'restore', 'delete'].includes(c.action)) continue;
-      const planned = [{ id: binding.id, nocobaseUserId: c.nocobaseUserId }];
-      const changed = c.action === 'delete' ? await this.bindings.deletePlanned(planned, m) : await this.bindings.setSuspended(planned, c.action === 'suspend', m);
+    for (const change of chunk) {
+      const binding = change.binding;
+      if (!binding || change.nocobaseUserId === null || !['suspend', 'restore', 'delete'].includes(change.action)) continue;
+      const planned = [{ id: binding.id, nocobaseUserId: change.nocobaseUserId }];
+      const changed = change.action === 'delete' ? await this.bindings.deletePlanned(planned, manager) : await this.bindings.setSuspended(planned, change.action === 'suspend', manager);
       if (!changed) {
-        refused.set(c.wecomUserid, 'its binding changed while this run was applying (unbound or bound again); the next run brings it in step');
+        refused.set(change.wecomUserid, 'its binding changed while this run was applying (unbound or bound again); the next run brings it in step');
         continue;
       }
       written += changed;
-      if (c.action === 'suspend') {
-        const roles = (await this.users.rolesOf(c.nocobaseUserId, m)) ?? [];
-        await this.bindings.rememberSuspendedRoles(binding.id, roles, m);
-        written += await this.users.removeRoles(c.nocobaseUserId, roles, m);
-      } else if (c.action === 'restore') {
-        written += await this.users.addRoles(c.nocobaseUserId, await this.bindings.takeSuspendedRoles(binding.id, m), m);
+      if (change.action === 'suspend') {
+        const roles = (await this.users.rolesOf(change.nocobaseUserId, manager)) ?? [];
+        await this.bindings.rememberSuspendedRoles(binding.id, roles, manager);
+        written += await this.users.removeRoles(change.nocobaseUserId, roles, manager);
+      } else if (change.action === 'restore') {
+        written += await this.users.addRoles(change.nocobaseUserId, await this.bindings.takeSuspendedRoles(binding.id, manager), manager);
       } else {
-        written += await this.users.deleteUsers([c.nocobaseUserId], m);
+        written += await this.users.deleteUsers([change.nocobaseUserId], manager);
       }
     }
     return written;
   }
 
   /** The mirror rows of members whose WeCom data or offboarded flag changed; forgotten and deleted members leave it. */
-  private async writeMirror(a: Authenticator, chunk: MemberChange[], hashOf: MemberHash, m: EntityManager): Promise<number> {
+  private async writeMirror(authenticator: Authenticator, chunk: MemberChange[], hashOf: MemberHash, manager: EntityManager): Promise<number> {
     const offboarded = (c: MemberChange) => c.action === 'suspend' || c.action === 'delete' || (c.action !== 'restore' && Boolean(c.binding?.suspended));
     let written = await this.mirror.upsertMirror(
-      a.id,
+      authenticator.id,
       chunk.filter((c) => c.mirror && c.member).map((c) => ({ member: c.member!, hash: hashOf(c.member!), offboarded: offboarded(c) })),
-      m,
+      manager,
     );
     written += await this.mirror.forgetMirror(
-      a.id,
+      authenticator.id,
       chunk.filter((c) => c.action === 'forget' || c.action === 'delete').map((c) => c.wecomUserid),
-      m,
+      manager,
     );
     return written;
   }
@@ -300,13 +300,13 @@ export class SyncApplierService {
   /** Ends every session of these members' users; returns the ones that failed, with why. */
   private async endSessions(changes: MemberChange[]): Promise<Map<string, string>> {
     const failures = new Map<string, string>();
-    for (const c of changes) {
-      if (c.nocobaseUserId === null) continue;
+    for (const change of changes) {
+      if (change.nocobaseUserId === null) continue;
       try {
-        const revoked = await this.sessions.revokeAll(c.nocobaseUserId);
+        const revoked = await this.sessions.revokeAll(change.nocobaseUserId);
         if (revoked.failed) throw new Error(`${revoked.failed} of ${revoked.failed + revoked.revoked} sessions could not be ended`);
       } catch (error) {
-        failures.set(c.wecomUserid, (error as Error).message);
+        failures.set(change.wecomUserid, (error as Error).message);
       }
     }
     return failures;

@@ -52,7 +52,7 @@ export class ContactEventsService implements OnModuleDestroy {
 
   /** Verifies and stores one event; the change is applied shortly after, off the request. */
   async receive(name: string, q: CallbackQuery, body: string): Promise<{ duplicate: boolean }> {
-    const { a, crypto } = await this.cryptoFor(name);
+    const { authenticator, crypto } = await this.cryptoFor(name);
     const encrypted = /<Encrypt><!\[CDATA\[([^\]]*)\]\]><\/Encrypt>/.exec(body)?.[1] ?? /<Encrypt>([^<]*)<\/Encrypt>/.exec(body)?.[1];
     if (!encrypted) throw new SyncException('CALLBACK_MALFORMED', 'the body has no <Encrypt> element');
     const plain = this.guard(() => {
@@ -62,8 +62,8 @@ export class ContactEventsService implements OnModuleDestroy {
     const event = (xml.parse(plain) as { xml?: Record<string, string> }).xml;
     if (!event?.ChangeType) throw new SyncException('CALLBACK_MALFORMED', 'the decrypted message has no ChangeType');
     const key = createHash('sha256').update(plain).digest('base64url');
-    const fresh = await this.events.record(a.id, key, event.ChangeType, event);
-    if (fresh) this.schedule(a.id);
+    const fresh = await this.events.record(authenticator.id, key, event.ChangeType, event);
+    if (fresh) this.schedule(authenticator.id);
     return { duplicate: !fresh };
   }
 
@@ -105,21 +105,21 @@ export class ContactEventsService implements OnModuleDestroy {
     for (;;) {
       const batch = await this.events.pending(authenticatorId);
       if (!batch.length || this.closed) return;
-      const a = await this.authenticators.findById(authenticatorId);
-      if (!a) return this.events.markProcessed(batch.map((e) => e.id), 'the authenticator was removed');
+      const authenticator = await this.authenticators.findById(authenticatorId);
+      if (!authenticator) return this.events.markProcessed(batch.map((e) => e.id), 'the authenticator was removed');
       const userids = new Set<string>();
       for (const e of batch) {
         const { UserID: userid, NewUserID: renamed } = e.payload;
         if (renamed && userid && renamed !== userid) {
-          await this.transactions.run(async (m) => {
-            await this.bindings.renameUserid(a.id, userid, renamed, m);
-            await this.mirror.renameMember(a.id, userid, renamed, m);
+          await this.transactions.run(async (manager) => {
+            await this.bindings.renameUserid(authenticator.id, userid, renamed, manager);
+            await this.mirror.renameMember(authenticator.id, userid, renamed, manager);
           });
           userids.add(renamed);
         } else if (userid) userids.add(userid);
       }
       // Party events need no member list: every event run re-reads the department tree.
-      const { run, alreadyRunning, done } = await this.sync.trigger(a, 'event', { onlyMembers: [...userids] });
+      const { run, alreadyRunning, done } = await this.sync.trigger(authenticator, 'event', { onlyMembers: [...userids] });
       if (alreadyRunning) {
         await done; // a full or event run is under way; ours goes right after it
         if (this.closed) return;
@@ -132,12 +132,12 @@ export class ContactEventsService implements OnModuleDestroy {
     }
   }
 
-  private async cryptoFor(name: string): Promise<{ a: Authenticator; crypto: CallbackCrypto }> {
-    const a = await this.authenticators.getEnabled(name);
-    if (!a.callbackToken || !a.callbackAesKey) {
+  private async cryptoFor(name: string): Promise<{ authenticator: Authenticator; crypto: CallbackCrypto }> {
+    const authenticator = await this.authenticators.getEnabled(name);
+    if (!authenticator.callbackToken || !authenticator.callbackAesKey) {
       throw new SyncException('CALLBACK_NOT_CONFIGURED', `authenticator "${name}" has no callback Token and EncodingAESKey; set them to receive contact changes`);
     }
-    return { a, crypto: new CallbackCrypto(a.callbackToken, a.callbackAesKey, a.corpId) };
+    return { authenticator, crypto: new CallbackCrypto(authenticator.callbackToken, authenticator.callbackAesKey, authenticator.corpId) };
   }
 
   private guard<T>(fn: () => T): T {

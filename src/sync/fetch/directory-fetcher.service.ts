@@ -34,24 +34,24 @@ export class DirectoryFetcher {
     return () => this.metrics.total() - start;
   }
 
-  async fetch(a: Authenticator, onProgress: (done: number, total: number) => void = () => undefined): Promise<DirectorySnapshot> {
-    if (!a.contactSecret) {
-      const client = this.wecom.forCredentials(a.corpId, a.secret);
+  async fetch(authenticator: Authenticator, onProgress: (done: number, total: number) => void = () => undefined): Promise<DirectorySnapshot> {
+    if (!authenticator.contactSecret) {
+      const client = this.wecom.forCredentials(authenticator.corpId, authenticator.secret);
       const departments = (await client.listDepartments()).map((d) => ({ id: d.id, parentId: d.parentid, name: d.name ?? null, order: d.order }));
       // An app token is never refused details (48009 concerns the contact-sync secret only).
       return (await this.byDepartment(client, departments, onProgress)) ?? { departments, members: [], complete: false, idsOnly: false };
     }
-    const client = this.wecom.forCredentials(a.corpId, a.contactSecret);
+    const client = this.wecom.forCredentials(authenticator.corpId, authenticator.contactSecret);
     const { departments, idsOnly } = await this.departments(client);
     const snapshot = idsOnly ? null : await this.byDepartment(client, departments, onProgress);
     if (snapshot) return snapshot;
-    this.logger.warn(`${a.name}: WeCom forbids member details for this contact-sync secret here (48009); syncing ids and departments only`);
+    this.logger.warn(`${authenticator.name}: WeCom forbids member details for this contact-sync secret here (48009); syncing ids and departments only`);
     return this.idsOnly(client, departments);
   }
 
   /** Just these members (an event named them), with the department tree for mapping. */
-  async fetchMembers(a: Authenticator, userids: string[]): Promise<DirectorySnapshot> {
-    const client = this.wecom.forCredentials(a.corpId, a.contactSecret ?? a.secret);
+  async fetchMembers(authenticator: Authenticator, userids: string[]): Promise<DirectorySnapshot> {
+    const client = this.wecom.forCredentials(authenticator.corpId, authenticator.contactSecret ?? authenticator.secret);
     const { departments, idsOnly } = await this.departments(client);
     const state = { complete: true };
     const members = idsOnly ? null : await this.details(client, userids, state);

@@ -24,16 +24,16 @@ export class AdminSyncRunsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Start a directory sync; if one is already queued or running for the authenticator, that run is returned instead' })
   async create(@Body() dto: CreateSyncRunDto) {
-    const a = await this.authenticators.get(dto.authenticator);
-    const { run, alreadyRunning } = await this.sync.trigger(a, 'admin', { dryRun: dto.dryRun, force: dto.force });
-    return { ...toRunView(run, a.name), alreadyRunning };
+    const authenticator = await this.authenticators.get(dto.authenticator);
+    const { run, alreadyRunning } = await this.sync.trigger(authenticator, 'admin', { dryRun: dto.dryRun, force: dto.force });
+    return { ...toRunView(run, authenticator.name), alreadyRunning };
   }
 
   @Get()
   @ApiOperation({ summary: 'Sync runs, newest first' })
   async list(@Query() q: ListSyncRunsQueryDto) {
     const all = await this.authenticators.list();
-    const names = new Map(all.map((a) => [a.id, a.name]));
+    const names = new Map(all.map((authenticator) => [authenticator.id, authenticator.name]));
     const authenticatorId = q.authenticator === undefined ? undefined : (await this.authenticators.get(q.authenticator)).id;
     const { rows, count } = await this.runs.list({ authenticatorId, status: q.status, trigger: q.trigger }, q.page, q.pageSize);
     return Page.of(rows.map((r) => toRunView(r, names.get(r.authenticatorId) ?? null)), count, q.page, q.pageSize);

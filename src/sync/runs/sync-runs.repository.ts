@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { qualified } from '../../database/sql';
+import { qualified, selectPage } from '../../database/sql';
 import type { ItemOutcome } from '../apply/item-outcome';
 import type { SyncPlan } from '../plan/sync-plan.types';
 
@@ -86,7 +86,10 @@ export class SyncRunsRepository {
   }
 
   async markRunning(id: number, replica: string): Promise<void> {
-    await this.dataSource.query(`UPDATE ${this.runs} SET status = 'running', replica = $2, started_at = now(), heartbeat_at = now() WHERE id = $1`, [id, replica]);
+    await this.dataSource.query(`UPDATE ${this.runs} SET status = 'running', replica = $2, started_at = now(), heartbeat_at = now() WHERE id = $1`, [
+      id,
+      replica,
+    ]);
   }
 
   async progress(id: number, p: { phase?: string; done?: number; total?: number; apiCalls?: number }): Promise<void> {
@@ -99,7 +102,14 @@ export class SyncRunsRepository {
 
   async finish(
     id: number,
-    f: { status: Exclude<RunStatus, 'queued' | 'running'>; counts?: RunCounts; apiCalls?: number; rowsWritten?: number; errorCode?: string | null; error?: string | null },
+    f: {
+      status: Exclude<RunStatus, 'queued' | 'running'>;
+      counts?: RunCounts;
+      apiCalls?: number;
+      rowsWritten?: number;
+      errorCode?: string | null;
+      error?: string | null;
+    },
   ): Promise<SyncRun> {
     const [rows] = await this.dataSource.query(
       `UPDATE ${this.runs} SET status = $2, counts = COALESCE($3::jsonb, counts), api_calls = COALESCE($4, api_calls), rows_written = COALESCE($5, rows_written),
@@ -129,21 +139,33 @@ export class SyncRunsRepository {
     }
   }
 
-  async list(filter: { authenticatorId?: number; status?: RunStatus; trigger?: RunTrigger }, page: number, pageSize: number): Promise<{ rows: SyncRun[]; count: number }> {
+  async list(
+    filter: { authenticatorId?: number; status?: RunStatus; trigger?: RunTrigger },
+    page: number,
+    pageSize: number,
+  ): Promise<{ rows: SyncRun[]; count: number }> {
     const where = `WHERE ($1::bigint IS NULL OR authenticator_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR trigger = $3)`;
     const params = [filter.authenticatorId ?? null, filter.status ?? null, filter.trigger ?? null];
-    const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM ${this.runs} ${where}`, params);
-    const rows = await this.dataSource.query(`SELECT * FROM ${this.runs} ${where} ORDER BY id DESC LIMIT $4 OFFSET $5`, [...params, pageSize, (page - 1) * pageSize]);
+    const { rows, count } = await selectPage<Record<string, unknown>>(
+      this.dataSource,
+      { columns: '*', from: this.runs, where, orderBy: 'id DESC', params },
+      page,
+      pageSize,
+    );
     return { rows: rows.map(toRun), count };
   }
 
   async listItems(runId: number, filter: { action?: string; outcome?: string }, page: number, pageSize: number): Promise<{ rows: RunItem[]; count: number }> {
     const where = `WHERE run_id = $1 AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR outcome = $3)`;
     const params = [runId, filter.action ?? null, filter.outcome ?? null];
-    const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM ${this.items} ${where}`, params);
-    const rows = await this.dataSource.query(`SELECT * FROM ${this.items} ${where} ORDER BY id LIMIT $4 OFFSET $5`, [...params, pageSize, (page - 1) * pageSize]);
+    const { rows, count } = await selectPage<Record<string, unknown>>(
+      this.dataSource,
+      { columns: '*', from: this.items, where, orderBy: 'id', params },
+      page,
+      pageSize,
+    );
     return {
-      rows: rows.map((r: Record<string, unknown>) => ({
+      rows: rows.map((r) => ({
         id: Number(r.id),
         kind: r.kind as string,
         key: r.key as string,

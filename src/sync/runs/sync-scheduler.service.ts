@@ -43,18 +43,18 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Brings the timers in line with the authenticators' current cron settings. */
   async reconcile(): Promise<void> {
-    const wanted = new Map((await this.authenticators.listEnabled()).filter((a) => a.syncCron).map((a) => [a.id, a]));
+    const wanted = new Map((await this.authenticators.listEnabled()).filter((authenticator) => authenticator.syncCron).map((authenticator) => [authenticator.id, authenticator]));
     for (const id of [...this.crons.keys()]) if (wanted.get(id)?.syncCron !== this.crons.get(id)) this.unschedule(id);
-    for (const [id, a] of wanted) {
+    for (const [id, authenticator] of wanted) {
       if (this.crons.has(id)) continue;
       const job = CronJob.from({
-        cronTime: a.syncCron!,
-        onTick: () => void this.fire(a.name),
+        cronTime: authenticator.syncCron!,
+        onTick: () => void this.fire(authenticator.name),
         start: true,
       });
       this.registry.addCronJob(jobName(id), job as never);
-      this.crons.set(id, a.syncCron!);
-      this.logger.log(`directory sync of "${a.name}" scheduled at "${a.syncCron}"`);
+      this.crons.set(id, authenticator.syncCron!);
+      this.logger.log(`directory sync of "${authenticator.name}" scheduled at "${authenticator.syncCron}"`);
     }
   }
 
@@ -70,8 +70,8 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async fire(name: string): Promise<void> {
     try {
-      const a = await this.authenticators.getEnabled(name);
-      const { run, alreadyRunning } = await this.sync.trigger(a, 'schedule');
+      const authenticator = await this.authenticators.getEnabled(name);
+      const { run, alreadyRunning } = await this.sync.trigger(authenticator, 'schedule');
       if (alreadyRunning) this.logger.log(`scheduled sync of "${name}" skipped: run ${run.id} is already ${run.status}`);
     } catch (error) {
       this.logger.error(`scheduled sync of "${name}" could not start: ${(error as Error).message}`);
