@@ -20,7 +20,15 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, NocobaseModule, WecomModule, HealthModule, AuthModule, SyncModule.forRoot({ schedule: options.schedule ?? true })],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        NocobaseModule,
+        WecomModule,
+        HealthModule,
+        AuthModule,
+        SyncModule.forRoot({ schedule: options.schedule ?? true }),
+      ],
       providers: [
         { provide: ErrorStatuses, useValue: new ErrorStatuses(ERROR_STATUS) },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

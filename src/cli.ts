@@ -25,11 +25,14 @@ interface SyncOptions {
 async function sync(options: SyncOptions): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), { logger: options.json ? ['error'] : ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), {
+    logger: options.json ? ['error'] : ['error', 'warn'],
+  });
   try {
     const authenticator = await app.get(AuthenticatorsService).get(options.authenticator);
     const { run, alreadyRunning, done } = await app.get(SyncService).trigger(authenticator, 'cli', { dryRun: options.dryRun, force: options.force });
-    if (alreadyRunning && !options.json) console.error(`run ${run.id} (${run.trigger}) is already ${run.status} for "${authenticator.name}"; following it instead of starting another`);
+    if (alreadyRunning && !options.json)
+      console.error(`run ${run.id} (${run.trigger}) is already ${run.status} for "${authenticator.name}"; following it instead of starting another`);
     const finished = options.json || !process.stderr.isTTY ? await done : await withProgressBar(app.get(SyncRunsRepository), run.id, done);
     const view = toRunView(finished, authenticator.name);
     if (options.json) console.log(JSON.stringify(view));

@@ -41,7 +41,7 @@ describe.each(NAMING_MODES)('the bridge on a %s NocoBase database', (naming) => 
     expect(Number(n)).toBe(0);
   });
 
-  it('answers unknown routes in NocoBase\'s error envelope', async () => {
+  it("answers unknown routes in NocoBase's error envelope", async () => {
     const res = await request(bridge.app.getHttpServer()).get('/api/nope').expect(404);
     expect(res.body).toEqual({ errors: [{ message: 'Cannot GET /api/nope', code: 'NOT_FOUND' }] });
   });

@@ -50,6 +50,9 @@ describe('npm run cli -- sync', () => {
     const { stdout } = await cli('sync', '--authenticator', 'wecom');
     expect(stdout).toMatch(/^status\s+succeeded$/m);
     expect(stdout).toMatch(/^rows written\s+0$/m);
-    await expect(cli('sync', '--authenticator', 'nope')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/no WeCom authenticator named "nope"/) });
+    await expect(cli('sync', '--authenticator', 'nope')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no WeCom authenticator named "nope"/),
+    });
   }, 120_000);
 });

@@ -30,9 +30,13 @@ export class AdminGuard implements CanActivate {
     try {
       verified = await this.sessions.verify(token);
     } catch (error) {
-      throw new AuthException('ADMIN_AUTH_REQUIRED', `the bearer token is neither the admin API key nor a valid NocoBase session: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new AuthException(
+        'ADMIN_AUTH_REQUIRED',
+        `the bearer token is neither the admin API key nor a valid NocoBase session: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     if (!verified.roles.some((r) => ADMIN_ROLES.includes(r))) {
       throw new AuthException('ADMIN_FORBIDDEN', 'this NocoBase user has neither the root nor the admin role');

@@ -32,4 +32,3 @@ import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
   exports: [AdvisoryLockService, TransactionRunner],
 })
 export class DatabaseModule {}
-

@@ -71,9 +71,10 @@ export class NocobaseDepartmentsRepository {
     written += await this.users.clearMainDepartment(ids, m);
     if (this.schema.features.departmentTreePaths) {
       written += affectedRows(
-        await m.query(`DELETE FROM ${this.schema.table('main_departments_path')} WHERE ${this.schema.column('main_departments_path', 'nodePk')} = ANY($1::bigint[])`, [
-          ids,
-        ]),
+        await m.query(
+          `DELETE FROM ${this.schema.table('main_departments_path')} WHERE ${this.schema.column('main_departments_path', 'nodePk')} = ANY($1::bigint[])`,
+          [ids],
+        ),
       );
     }
     written += affectedRows(

@@ -94,7 +94,8 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
       const issued = await this.repo.issuedToken(payload.jti);
       if (!issued || issued.userId !== userId) throw invalid('the session is unknown to NocoBase (signed out or renewed)');
       const policy = await this.repo.tokenPolicy();
-      if (Date.now() - Number(payload.signInTime ?? issued.signInTime) > policy.sessionExpirationMs) throw invalid('the NocoBase session has expired; sign in again');
+      if (Date.now() - Number(payload.signInTime ?? issued.signInTime) > policy.sessionExpirationMs)
+        throw invalid('the NocoBase session has expired; sign in again');
     }
     if (await this.repo.isBlacklisted(payload.jti ?? token)) throw invalid('the session was signed out');
     const roles = await this.users.rolesOf(userId);
@@ -107,10 +108,14 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
    * through NocoBase's API, which blacklists the jti inside the running NocoBase.
    */
   async revokeAll(userId: number): Promise<Revocation> {
-    if (!this.api.configured) throw new NocobaseException('NOCOBASE_API_UNAVAILABLE', "NOCOBASE_URL is not set, so sessions cannot be ended through NocoBase's API");
+    if (!this.api.configured)
+      throw new NocobaseException('NOCOBASE_API_UNAVAILABLE', "NOCOBASE_URL is not set, so sessions cannot be ended through NocoBase's API");
     const policy = await this.repo.tokenPolicy();
     if (!this.schema.features.issuedTokens) {
-      throw new NocobaseException('NOCOBASE_FEATURE_UNAVAILABLE', 'this NocoBase (< 1.6) keeps no record of sessions, so they cannot be ended one by one; upgrade NocoBase');
+      throw new NocobaseException(
+        'NOCOBASE_FEATURE_UNAVAILABLE',
+        'this NocoBase (< 1.6) keeps no record of sessions, so they cannot be ended one by one; upgrade NocoBase',
+      );
     }
     const sessions = await this.repo.sessionsOf(userId, Date.now() - policy.sessionExpirationMs);
     const result: Revocation = { revoked: 0, failed: 0 };
@@ -146,7 +151,11 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
         if (this.schema.features.issuedTokens) {
           await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator: DEFAULT_AUTHENTICATOR });
         }
-        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.config.nocobase.jwtSecret, { algorithm: 'HS256', jwtid: jti, expiresIn: TWIN_TTL_SECONDS });
+        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.config.nocobase.jwtSecret, {
+          algorithm: 'HS256',
+          jwtid: jti,
+          expiresIn: TWIN_TTL_SECONDS,
+        });
         if (await this.api.signOut(token, DEFAULT_AUTHENTICATOR, userId)) result.refreshed += 1;
         else result.failed += 1;
         if (this.schema.features.issuedTokens) await this.repo.deleteIssuedToken(jti).catch(() => undefined);
@@ -155,7 +164,6 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
     await Promise.all(Array.from({ length: Math.min(REFRESH_CONCURRENCY, userIds.length) }, worker));
     return result;
   }
-
 }
 
 function invalid(message: string): NocobaseException {

@@ -33,7 +33,9 @@ export class NocobaseSessionsRepository {
   async tokenPolicy(): Promise<TokenPolicy> {
     if (!this.schema.features.tokenControlConfig) return DEFAULT_TOKEN_POLICY;
     const c = this.schema.columns('tokenControlConfig');
-    const rows = await this.dataSource.query(`SELECT ${c.config} AS config FROM ${this.schema.table('tokenControlConfig')} WHERE ${c.key} = 'token-policy-config'`);
+    const rows = await this.dataSource.query(
+      `SELECT ${c.config} AS config FROM ${this.schema.table('tokenControlConfig')} WHERE ${c.key} = 'token-policy-config'`,
+    );
     const raw = typeof rows[0]?.config === 'string' ? JSON.parse(rows[0].config) : (rows[0]?.config ?? {});
     const read = (value: unknown, fallback: number) => {
       const parsed = typeof value === 'string' ? ms(value as ms.StringValue) : typeof value === 'number' ? value : undefined;
@@ -103,5 +105,4 @@ export class NocobaseSessionsRepository {
     const rows = await this.dataSource.query(`SELECT 1 FROM ${this.schema.table('tokenBlacklist')} WHERE ${c.token} = $1 LIMIT 1`, [jti]);
     return rows.length > 0;
   }
-
 }

@@ -43,8 +43,16 @@ export class DirectoryMirrorRepository {
 
   async mirror(authenticatorId: number, range: UseridRange): Promise<MirroredMember[]> {
     const { sql, params } = useridRangeCondition('userid', range, 2);
-    const rows = await this.dataSource.query(`SELECT userid, hash, status, offboarded FROM ${this.t.members} WHERE authenticator_id = $1 AND ${sql}`, [authenticatorId, ...params]);
-    return rows.map((r: Record<string, unknown>) => ({ userid: r.userid as string, hash: r.hash as string, status: r.status == null ? null : Number(r.status), offboarded: r.offboarded as boolean }));
+    const rows = await this.dataSource.query(`SELECT userid, hash, status, offboarded FROM ${this.t.members} WHERE authenticator_id = $1 AND ${sql}`, [
+      authenticatorId,
+      ...params,
+    ]);
+    return rows.map((r: Record<string, unknown>) => ({
+      userid: r.userid as string,
+      hash: r.hash as string,
+      status: r.status == null ? null : Number(r.status),
+      offboarded: r.offboarded as boolean,
+    }));
   }
 
   /** The managed memberships of these users. */
@@ -55,7 +63,11 @@ export class DirectoryMirrorRepository {
         WHERE authenticator_id = $1 AND nocobase_user_id = ANY($2::bigint[])`,
       [authenticatorId, nocobaseUserIds],
     );
-    return rows.map((r: Record<string, unknown>) => ({ nocobaseDepartmentId: r.department_id as string, nocobaseUserId: Number(r.user_id), isOwner: r.is_owner as boolean }));
+    return rows.map((r: Record<string, unknown>) => ({
+      nocobaseDepartmentId: r.department_id as string,
+      nocobaseUserId: Number(r.user_id),
+      isOwner: r.is_owner as boolean,
+    }));
   }
 
   async upsertDepartmentMap(authenticatorId: number, rows: MappedDepartment[], m: EntityManager): Promise<number> {

@@ -1,6 +1,7 @@
 import { AppException, type ErrorStatusTable } from '../common/exceptions/app.exception';
 
-export type SyncErrorCode = 'SYNC_RUN_NOT_FOUND' | 'SYNC_NOT_CONFIGURED' | 'SYNC_LOCK_HELD' | 'CALLBACK_NOT_CONFIGURED' | 'CALLBACK_SIGNATURE_INVALID' | 'CALLBACK_MALFORMED';
+export type SyncErrorCode =
+  'SYNC_RUN_NOT_FOUND' | 'SYNC_NOT_CONFIGURED' | 'SYNC_LOCK_HELD' | 'CALLBACK_NOT_CONFIGURED' | 'CALLBACK_SIGNATURE_INVALID' | 'CALLBACK_MALFORMED';
 
 export const SYNC_ERROR_STATUS = {
   SYNC_RUN_NOT_FOUND: 404,

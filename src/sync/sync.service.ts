@@ -58,7 +58,11 @@ export class SyncService implements OnModuleDestroy {
   ) {}
 
   /** Queues and starts a run, or returns the one already queued or running for the authenticator. */
-  async trigger(authenticator: Authenticator, trigger: RunTrigger, options: SyncRunOptions = {}): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
+  async trigger(
+    authenticator: Authenticator,
+    trigger: RunTrigger,
+    options: SyncRunOptions = {},
+  ): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const run = await this.runs.tryQueue({ authenticatorId: authenticator.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force) });
       if (run) return { run, alreadyRunning: false, done: this.execute(authenticator, run, options) };
@@ -162,7 +166,13 @@ export class SyncService implements OnModuleDestroy {
    * Plans `planSlice` members at a time, in userid order, loading only that range's bindings, users,
    * mirror rows and memberships: at 100,000 members the state is never all in memory at once.
    */
-  private async plan(authenticator: Authenticator, run: SyncRun, snapshot: DirectorySnapshot, onlyMembers: string[] | undefined, onProgress: (done: number, total: number) => void): Promise<SyncPlan> {
+  private async plan(
+    authenticator: Authenticator,
+    run: SyncRun,
+    snapshot: DirectorySnapshot,
+    onlyMembers: string[] | undefined,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<SyncPlan> {
     const contacts = await this.contactsInUse(snapshot);
     const planner = new DirectoryPlanner(snapshot, await this.mirror.departmentMap(authenticator.id), contacts, {
       provisionOnSync: authenticator.provisionOnSync,
@@ -203,7 +213,16 @@ export class SyncService implements OnModuleDestroy {
         source: b.source,
         phone: b.phone,
         suspended: b.suspended,
-        user: u ? { id: b.nocobaseUserId, nickname: u.nickname, email: u.email?.toLowerCase() ?? null, phone, mainDepartmentId: u.mainDepartmentId, isPrivileged: u.isPrivileged } : null,
+        user: u
+          ? {
+              id: b.nocobaseUserId,
+              nickname: u.nickname,
+              email: u.email?.toLowerCase() ?? null,
+              phone,
+              mainDepartmentId: u.mainDepartmentId,
+              isPrivileged: u.isPrivileged,
+            }
+          : null,
       };
     });
     const [mirror, memberships] = await Promise.all([

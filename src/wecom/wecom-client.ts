@@ -167,7 +167,8 @@ export class WecomClient {
     } catch (error) {
       metrics.record(api, 'network');
       const e = error as { code?: string; message?: string };
-      const why = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? `no answer within ${options.timeoutMs} ms` : `${e.code ?? ''} ${e.message ?? ''}`.trim();
+      const why =
+        e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? `no answer within ${options.timeoutMs} ms` : `${e.code ?? ''} ${e.message ?? ''}`.trim();
       throw new WecomException('WECOM_UNAVAILABLE', `WeCom ${api} could not be reached: ${this.redact(why)}`, null, api);
     }
     if (res.status !== 200) {
@@ -193,7 +194,10 @@ export class WecomClient {
   private validate<T extends z.ZodType>(schema: T, json: unknown, api: string): z.infer<T> {
     const r = schema.safeParse(json);
     if (r.success) return r.data;
-    const where = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const where = r.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new WecomException('WECOM_BAD_RESPONSE', `WeCom ${api} answered in an unexpected shape (${where})`, null, api);
   }
 

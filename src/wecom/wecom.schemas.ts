@@ -51,7 +51,6 @@ export const wecomUser = z.object({
 
 export const userListResponse = z.object({ userlist: z.array(wecomUser) });
 
-
 export const listIdResponse = z.object({
   next_cursor: z.string().optional(),
   dept_user: z.array(z.object({ userid: z.string().min(1), department: num })).default([]),

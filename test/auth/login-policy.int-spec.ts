@@ -45,7 +45,13 @@ describe.each(NAMING_MODES)('login policy on a %s NocoBase', (naming) => {
     nb = await new NocobaseSchemaIntrospector(db.dataSource, config).introspect();
     bindings = new BindingsRepository(db.dataSource, config);
     authenticators = new AuthenticatorsRepository(db.dataSource, new SecretBox(TEST_BRIDGE_SECRET_KEY), config);
-    policy = new LoginPolicyService(new TransactionRunner(db.dataSource), new AdvisoryLockService(db.dataSource), bindings, new NocobaseUsersRepository(db.dataSource, nb), config);
+    policy = new LoginPolicyService(
+      new TransactionRunner(db.dataSource),
+      new AdvisoryLockService(db.dataSource),
+      bindings,
+      new NocobaseUsersRepository(db.dataSource, nb),
+      config,
+    );
   });
   afterAll(() => db.drop());
 
@@ -110,14 +116,19 @@ describe.each(NAMING_MODES)('login policy on a %s NocoBase', (naming) => {
   });
 
   it('signs up an unknown phone when auto sign-up is on: name, stored phone, default role, binding', async () => {
-    const outcome = await policy.resolve({ ...a, autoSignUp: true }, inClient('newbie'), reader({ newbie: { mobile: '+86 139 0000 1005', name: '孙悟空', email: 'swk@example.com' } }));
+    const outcome = await policy.resolve(
+      { ...a, autoSignUp: true },
+      inClient('newbie'),
+      reader({ newbie: { mobile: '+86 139 0000 1005', name: '孙悟空', email: 'swk@example.com' } }),
+    );
     expect(outcome.decision).toBe('SIGNED_UP');
     expect(outcome.user).toMatchObject({ nickname: '孙悟空', phone: '13900001005', email: 'swk@example.com', username: null });
     expect(await rolesOf(db, nb, outcome.user.id)).toEqual(['member']);
     const u = nb.columns('users');
-    const [row] = await db.query<{ sort: string; created: Date }>(`SELECT ${u.sort} AS sort, ${u.createdAt} AS created FROM ${nb.table('users')} WHERE ${u.id} = $1`, [
-      outcome.user.id,
-    ]);
+    const [row] = await db.query<{ sort: string; created: Date }>(
+      `SELECT ${u.sort} AS sort, ${u.createdAt} AS created FROM ${nb.table('users')} WHERE ${u.id} = $1`,
+      [outcome.user.id],
+    );
     expect(Number(row.sort)).toBeGreaterThan(0);
     expect(row.created).toBeInstanceOf(Date);
     expect(await bindings.findByUserid(a.id, 'newbie')).toMatchObject({ nocobaseUserId: outcome.user.id });
@@ -125,11 +136,15 @@ describe.each(NAMING_MODES)('login policy on a %s NocoBase', (naming) => {
 
   it('does not reuse an email another user has, and falls back to the userid for the nickname', async () => {
     await insertNocobaseUser(db, nb, { email: 'Taken@Example.com' });
-    const outcome = await policy.resolve({ ...a, autoSignUp: true }, inClient('noname'), reader({ noname: { mobile: '13900001006', email: 'taken@example.com' } }));
+    const outcome = await policy.resolve(
+      { ...a, autoSignUp: true },
+      inClient('noname'),
+      reader({ noname: { mobile: '13900001006', email: 'taken@example.com' } }),
+    );
     expect(outcome.user).toMatchObject({ nickname: 'noname', email: null });
   });
 
-  it('updates the binding when the member\'s phone changed, and refuses a phone another binding holds', async () => {
+  it("updates the binding when the member's phone changed, and refuses a phone another binding holds", async () => {
     const u1 = await insertNocobaseUser(db, nb, { phone: '13800001007' });
     const u2 = await insertNocobaseUser(db, nb, { phone: '13800001008' });
     await policy.resolve(a, inClient('p1'), reader({ p1: { mobile: '13800001007' } }));

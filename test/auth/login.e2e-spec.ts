@@ -63,7 +63,9 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
 
   it('lists the enabled authenticators publicly', async () => {
     const res = await http().get('/api/wecom/authenticators').expect(200);
-    expect(res.body).toEqual({ data: [{ name: 'wecom', title: '企业微信', autoLogin: false, loginUrl: '/api/wecom/wecom/login', authUrl: '/api/wecom/wecom/auth-url' }] });
+    expect(res.body).toEqual({
+      data: [{ name: 'wecom', title: '企业微信', autoLogin: false, loginUrl: '/api/wecom/wecom/login', authUrl: '/api/wecom/wecom/auth-url' }],
+    });
   });
 
   it('sends the WeCom client to in-client OAuth and browsers to the QR page', async () => {
@@ -164,7 +166,10 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
     expect(parseHandoff(e1.headers.location).error).toBe('the login took longer than 10 minutes; start it again');
 
     const forged = await driver.start({ inClient: false });
-    const f = await driver.callback(`${ORIGIN}/api/wecom/wecom/callback?code=x&state=${forged.state.slice(0, 32)}${'0'.repeat(32)}`, { cookie: forged.cookie, inClient: false });
+    const f = await driver.callback(`${ORIGIN}/api/wecom/wecom/callback?code=x&state=${forged.state.slice(0, 32)}${'0'.repeat(32)}`, {
+      cookie: forged.cookie,
+      inClient: false,
+    });
     expect(parseHandoff(f.headers.location).error).toBe('the login state was not issued by this bridge');
 
     const other = await driver.start({ inClient: false });
@@ -173,10 +178,13 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
     expect(await countNocobaseUsers(db, nb)).toBe(before);
   });
 
-  it.each(['//evil.example.com', 'https://evil.example.com/admin', '/\\evil.example.com', 'javascript:alert(1)'])('refuses the open redirect %s', async (target) => {
-    const res = await http().get('/api/wecom/wecom/login').query({ redirect: target }).set('User-Agent', DESKTOP_UA).expect(400);
-    expect(res.body.errors[0]).toEqual({ code: 'INVALID_REDIRECT', message: `redirect must be a path on ${ORIGIN}, such as /admin` });
-  });
+  it.each(['//evil.example.com', 'https://evil.example.com/admin', '/\\evil.example.com', 'javascript:alert(1)'])(
+    'refuses the open redirect %s',
+    async (target) => {
+      const res = await http().get('/api/wecom/wecom/login').query({ redirect: target }).set('User-Agent', DESKTOP_UA).expect(400);
+      expect(res.body.errors[0]).toEqual({ code: 'INVALID_REDIRECT', message: `redirect must be a path on ${ORIGIN}, such as /admin` });
+    },
+  );
 
   it('returns the login URL as data for a sign-in button', async () => {
     const res = await http().get('/api/wecom/wecom/auth-url').query({ redirect: '/admin' }).set('User-Agent', DESKTOP_UA).expect(200);
@@ -200,7 +208,14 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
       const created = await http()
         .post('/api/admin/authenticators')
         .set(admin())
-        .send({ name: 'branch', title: 'Branch office', corpId: 'wwbranch01', agentId: 1000009, secret: 'branch-secret-xyz', origin: 'https://branch.example.com:8443/' })
+        .send({
+          name: 'branch',
+          title: 'Branch office',
+          corpId: 'wwbranch01',
+          agentId: 1000009,
+          secret: 'branch-secret-xyz',
+          origin: 'https://branch.example.com:8443/',
+        })
         .expect(201);
       expect(created.body.data).toMatchObject({
         name: 'branch',
@@ -232,7 +247,15 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
       const res = await http()
         .post('/api/admin/authenticators')
         .set(admin())
-        .send({ name: 'third', title: 'Third', corpId: 'wwthird01', agentId: '1', secret: 'third-secret-1', origin: 'https://third.example.com', autoLogin: true })
+        .send({
+          name: 'third',
+          title: 'Third',
+          corpId: 'wwthird01',
+          agentId: '1',
+          secret: 'third-secret-1',
+          origin: 'https://third.example.com',
+          autoLogin: true,
+        })
         .expect(400);
       expect(res.body.errors[0]).toEqual({
         code: 'AUTO_LOGIN_TAKEN',
@@ -284,7 +307,7 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
       autoDriver = new WecomLoginDriver(auto.app, 'auto');
     });
 
-    it('creates the user with the member\'s name, phone and the default role', async () => {
+    it("creates the user with the member's name, phone and the default role", async () => {
       const res = await autoDriver.login('newbie', { inClient: true });
       const userId = (jwt.verify(parseHandoff(res.headers.location).token!, TEST_JWT_SECRET) as jwt.JwtPayload).userId as number;
       const u = nb.columns('users');
@@ -301,7 +324,9 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
       const users = new Set(answers.map((r) => (jwt.verify(parseHandoff(r.headers.location).token!, TEST_JWT_SECRET) as jwt.JwtPayload).userId));
       expect(users.size).toBe(1);
       expect(await countNocobaseUsers(db, nb)).toBe(before + 1);
-      const [{ n }] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM wecom_bridge.bindings b JOIN wecom_bridge.authenticators a ON a.id = b.authenticator_id WHERE a.name = 'auto' AND wecom_userid = 'rush'`);
+      const [{ n }] = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM wecom_bridge.bindings b JOIN wecom_bridge.authenticators a ON a.id = b.authenticator_id WHERE a.name = 'auto' AND wecom_userid = 'rush'`,
+      );
       expect(Number(n)).toBe(1);
     });
   });

@@ -15,7 +15,13 @@ describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
   let nb: NocobaseSchema;
   const service = (nocobaseUrl?: string) => {
     const config = testConfig(nocobaseUrl ? { NOCOBASE_URL: nocobaseUrl } : {});
-    return new NocobaseSessionService(new NocobaseSessionsRepository(db.dataSource, nb), new NocobaseUsersRepository(db.dataSource, nb), new NocobaseApiClient(config), nb, config);
+    return new NocobaseSessionService(
+      new NocobaseSessionsRepository(db.dataSource, nb),
+      new NocobaseUsersRepository(db.dataSource, nb),
+      new NocobaseApiClient(config),
+      nb,
+      config,
+    );
   };
 
   beforeAll(async () => {
@@ -31,7 +37,9 @@ describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
     expect(payload).toMatchObject({ userId, temp: true, jti: minted.jti, signInTime: expect.any(Number) });
     expect(payload.exp! - payload.iat!).toBe(86_400); // tokenExpirationTime 1d in the fixture
     const t = nb.columns('issuedTokens');
-    const rows = await db.query(`SELECT ${t.userId} AS "userId", ${t.authenticator} AS authenticator FROM ${nb.table('issuedTokens')} WHERE ${t.jti} = $1`, [minted.jti]);
+    const rows = await db.query(`SELECT ${t.userId} AS "userId", ${t.authenticator} AS authenticator FROM ${nb.table('issuedTokens')} WHERE ${t.jti} = $1`, [
+      minted.jti,
+    ]);
     expect(rows).toEqual([{ userId: String(userId), authenticator: 'basic' }]);
   });
 
@@ -44,10 +52,30 @@ describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
   });
 
   it.each([
-    ['another secret', async (userId: number) => jwt.sign({ userId, temp: true, signInTime: Date.now() }, 'not-the-secret', { jwtid: crypto.randomUUID(), expiresIn: 60 }), /signed with NOCOBASE_JWT_SECRET/],
-    ['an expired token', async (userId: number) => jwt.sign({ userId, temp: true, signInTime: Date.now(), iat: Math.floor(Date.now() / 1000) - 100 }, TEST_JWT_SECRET, { jwtid: crypto.randomUUID(), expiresIn: 10 }), /expired/],
-    ['a jti NocoBase never issued', async (userId: number) => jwt.sign({ userId, temp: true, signInTime: Date.now() }, TEST_JWT_SECRET, { jwtid: crypto.randomUUID(), expiresIn: 60 }), /unknown to NocoBase/],
-    ['an API key token', async (userId: number) => jwt.sign({ userId, roleName: 'admin' }, TEST_JWT_SECRET, { jwtid: crypto.randomUUID(), expiresIn: 60 }), /not a NocoBase session/],
+    [
+      'another secret',
+      async (userId: number) => jwt.sign({ userId, temp: true, signInTime: Date.now() }, 'not-the-secret', { jwtid: crypto.randomUUID(), expiresIn: 60 }),
+      /signed with NOCOBASE_JWT_SECRET/,
+    ],
+    [
+      'an expired token',
+      async (userId: number) =>
+        jwt.sign({ userId, temp: true, signInTime: Date.now(), iat: Math.floor(Date.now() / 1000) - 100 }, TEST_JWT_SECRET, {
+          jwtid: crypto.randomUUID(),
+          expiresIn: 10,
+        }),
+      /expired/,
+    ],
+    [
+      'a jti NocoBase never issued',
+      async (userId: number) => jwt.sign({ userId, temp: true, signInTime: Date.now() }, TEST_JWT_SECRET, { jwtid: crypto.randomUUID(), expiresIn: 60 }),
+      /unknown to NocoBase/,
+    ],
+    [
+      'an API key token',
+      async (userId: number) => jwt.sign({ userId, roleName: 'admin' }, TEST_JWT_SECRET, { jwtid: crypto.randomUUID(), expiresIn: 60 }),
+      /not a NocoBase session/,
+    ],
   ])('rejects %s', async (_what, make, message) => {
     const userId = await insertNocobaseUser(db, nb);
     await expect(service().verify(await make(userId))).rejects.toMatchObject({ code: 'NOCOBASE_SESSION_INVALID', message: expect.stringMatching(message) });
@@ -58,7 +86,10 @@ describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
     const { token, jti } = await service().mint(userId, 'basic');
     await expect(service().verify(token)).resolves.toMatchObject({ userId });
     const b = nb.columns('tokenBlacklist');
-    await db.query(`INSERT INTO ${nb.table('tokenBlacklist')} (${b.token}, ${b.expiration}, ${b.createdAt}, ${b.updatedAt}) VALUES ($1, now() + interval '1 day', now(), now())`, [jti]);
+    await db.query(
+      `INSERT INTO ${nb.table('tokenBlacklist')} (${b.token}, ${b.expiration}, ${b.createdAt}, ${b.updatedAt}) VALUES ($1, now() + interval '1 day', now(), now())`,
+      [jti],
+    );
     await expect(service().verify(token)).rejects.toMatchObject({ code: 'NOCOBASE_SESSION_INVALID', message: expect.stringMatching(/signed out/) });
   });
 

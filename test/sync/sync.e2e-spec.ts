@@ -55,7 +55,11 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
 
   /** Starts a run through the admin API and waits for it to end. */
   async function run(body: Record<string, unknown> = {}) {
-    const res = await http().post('/api/admin/sync-runs').set(admin).send({ authenticator: 'wecom', ...body }).expect(202);
+    const res = await http()
+      .post('/api/admin/sync-runs')
+      .set(admin)
+      .send({ authenticator: 'wecom', ...body })
+      .expect(202);
     await sync().waitFor(res.body.data.id, 50);
     return (await http().get(`/api/admin/sync-runs/${res.body.data.id}?pageSize=200`).set(admin).expect(200)).body.data;
   }
@@ -165,7 +169,16 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     const before = await userOf('dev1');
     const r = await run({ dryRun: true });
     expect(r).toMatchObject({ status: 'succeeded', dryRun: true, rowsWritten: 0 });
-    expect(r.items).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'dev1', action: 'update', outcome: 'planned', changes: expect.objectContaining({ fields: { nickname: ['开发一', '开发一号'] } }) })]));
+    expect(r.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          key: 'dev1',
+          action: 'update',
+          outcome: 'planned',
+          changes: expect.objectContaining({ fields: { nickname: ['开发一', '开发一号'] } }),
+        }),
+      ]),
+    );
     expect(await userOf('dev1')).toEqual(before);
   });
 
@@ -216,7 +229,9 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
 
     emu.faults.clear();
     const r = await run();
-    expect(r.items).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'hr', action: 'suspend', reason: expect.stringMatching(/gone from the WeCom directory/) })]));
+    expect(r.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: 'hr', action: 'suspend', reason: expect.stringMatching(/gone from the WeCom directory/) })]),
+    );
   });
 
   it('department moves and deletes; hand-made NocoBase departments stay untouched', async () => {
@@ -240,7 +255,10 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
 
   it('a membership added by hand in NocoBase survives the next sync', async () => {
     const ops = (await userOf('ops'))!;
-    await db.query(`INSERT INTO ${nb.table('departmentsUsers')} (${du().departmentId}, ${du().userId}, ${du().isOwner}, ${du().createdAt}, ${du().updatedAt}) VALUES ($1, $2, false, now(), now())`, [handMade, ops.id]);
+    await db.query(
+      `INSERT INTO ${nb.table('departmentsUsers')} (${du().departmentId}, ${du().userId}, ${du().isOwner}, ${du().createdAt}, ${du().updatedAt}) VALUES ($1, $2, false, now(), now())`,
+      [handMade, ops.id],
+    );
     await run();
     expect((await departmentsOfUser(ops.id)).map((x) => x.title)).toContain('手工部门');
   });
@@ -249,14 +267,25 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     emu.directory.updateMember('sales1', { email: 'taken@corp.cn' });
     const r = await run();
     expect(r.counts.conflicts).toBeGreaterThanOrEqual(1);
-    expect(r.items).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'sales1', changes: expect.objectContaining({ conflicts: [expect.stringMatching(/taken@corp.cn belongs to NocoBase user/)] }) })]));
+    expect(r.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          key: 'sales1',
+          changes: expect.objectContaining({ conflicts: [expect.stringMatching(/taken@corp.cn belongs to NocoBase user/)] }),
+        }),
+      ]),
+    );
     expect((await userOf('sales1'))!.email).toBeNull();
   });
 
   it('a run that would offboard more than the threshold aborts, and force applies it', async () => {
     for (const id of ['sales2', 'sales3', 'ceo']) emu.directory.removeMember(id);
     const aborted = await run();
-    expect(aborted).toMatchObject({ status: 'aborted', rowsWritten: 0, error: { code: 'OFFBOARDING_THRESHOLD', message: expect.stringMatching(/offboard 3 of/) } });
+    expect(aborted).toMatchObject({
+      status: 'aborted',
+      rowsWritten: 0,
+      error: { code: 'OFFBOARDING_THRESHOLD', message: expect.stringMatching(/offboard 3 of/) },
+    });
     expect(await rolesOf(db, nb, (await userOf('ceo'))!.id)).toEqual(['member']);
     const forced = await run({ force: true });
     expect(forced).toMatchObject({ status: 'succeeded', force: true });
@@ -317,7 +346,11 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
   });
 
   it('refuses a callback with a bad signature and answers nothing else', async () => {
-    await http().post('/api/wecom/wecom/events?msg_signature=bad&timestamp=1&nonce=2').set('Content-Type', 'text/xml').send('<xml><Encrypt><![CDATA[abcd]]></Encrypt></xml>').expect(403);
+    await http()
+      .post('/api/wecom/wecom/events?msg_signature=bad&timestamp=1&nonce=2')
+      .set('Content-Type', 'text/xml')
+      .send('<xml><Encrypt><![CDATA[abcd]]></Encrypt></xml>')
+      .expect(403);
     await http().get('/api/wecom/wecom/events?msg_signature=bad&timestamp=1&nonce=2&echostr=abcd').expect(403);
   });
 });
@@ -351,11 +384,17 @@ describe('directory sync with the delete offboarding policy', () => {
   });
 
   async function run(body: Record<string, unknown> = {}) {
-    const res = await request(bridge.app.getHttpServer()).post('/api/admin/sync-runs').set(admin).send({ authenticator: 'wecom', ...body }).expect(202);
+    const res = await request(bridge.app.getHttpServer())
+      .post('/api/admin/sync-runs')
+      .set(admin)
+      .send({ authenticator: 'wecom', ...body })
+      .expect(202);
     return bridge.app.get(SyncService).waitFor(res.body.data.id, 50);
   }
   const userIdOf = async (userid: string) =>
-    Number((await db.query<{ id: string }>(`SELECT nocobase_user_id AS id FROM "${TEST_BRIDGE_SCHEMA}".bindings WHERE wecom_userid = $1`, [userid]))[0]?.id ?? 0);
+    Number(
+      (await db.query<{ id: string }>(`SELECT nocobase_user_id AS id FROM "${TEST_BRIDGE_SCHEMA}".bindings WHERE wecom_userid = $1`, [userid]))[0]?.id ?? 0,
+    );
 
   it('deletes users the bridge created, after ending their sessions; login-bound users are only suspended', async () => {
     expect((await run()).status).toBe('succeeded');

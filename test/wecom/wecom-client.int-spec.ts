@@ -25,7 +25,10 @@ describe('WeCom client against the emulator', () => {
   const box = new SecretBox(TEST_BRIDGE_SECRET_KEY);
   /** A new factory is what a new replica has: its own memory, the same database. */
   const replica = (options: Partial<WecomFactoryOptions> = {}) =>
-    new WecomClientFactory({ ...FAST, apiBaseUrl: emu.baseUrl, ...options }, new DbAccessTokenStore(db.dataSource, box, new AdvisoryLockService(db.dataSource), config));
+    new WecomClientFactory(
+      { ...FAST, apiBaseUrl: emu.baseUrl, ...options },
+      new DbAccessTokenStore(db.dataSource, box, new AdvisoryLockService(db.dataSource), config),
+    );
   const client = (options: Partial<WecomFactoryOptions> = {}) => replica(options).forCredentials(emu.corpId, emu.secret);
 
   beforeAll(async () => {
@@ -52,7 +55,12 @@ describe('WeCom client against the emulator', () => {
     it('returns typed members and departments', async () => {
       const c = client();
       const someone = [...emu.directory.allMembers()][0];
-      expect(await c.getUser(someone.userid)).toMatchObject({ userid: someone.userid, name: someone.name, department: someone.department, status: someone.status });
+      expect(await c.getUser(someone.userid)).toMatchObject({
+        userid: someone.userid,
+        name: someone.name,
+        department: someone.department,
+        status: someone.status,
+      });
       const departments = await c.listDepartments();
       expect(departments).toHaveLength(emu.directory.departmentCount);
       expect(departments[0]).toMatchObject({ id: 1, parentid: 0, name: emu.directory.corpName });
@@ -74,7 +82,15 @@ describe('WeCom client against the emulator', () => {
     it('exchanges a login code and a user_ticket for the phone', async () => {
       const m = [...emu.directory.allMembers()].find((x) => x.status === 1)!;
       const url = new URL('/connect/oauth2/authorize', emu.baseUrl);
-      const q = { appid: emu.corpId, redirect_uri: 'http://localhost/cb', response_type: 'code', scope: 'snsapi_privateinfo', state: 's', agentid: String(emu.agentId), as: m.userid };
+      const q = {
+        appid: emu.corpId,
+        redirect_uri: 'http://localhost/cb',
+        response_type: 'code',
+        scope: 'snsapi_privateinfo',
+        state: 's',
+        agentid: String(emu.agentId),
+        as: m.userid,
+      };
       for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
       const code = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
       const c = client();
@@ -151,7 +167,14 @@ describe('WeCom client against the emulator', () => {
 
     it('names the redirect domain on 50001', async () => {
       const url = new URL('/wwlogin/sso/login', emu.baseUrl);
-      const q = { login_type: 'CorpApp', appid: emu.corpId, agentid: String(emu.agentId), redirect_uri: 'http://old.example.com/cb', state: 's', as: [...emu.directory.allMembers()].find((m) => m.status === 1)!.userid };
+      const q = {
+        login_type: 'CorpApp',
+        appid: emu.corpId,
+        agentid: String(emu.agentId),
+        redirect_uri: 'http://old.example.com/cb',
+        state: 's',
+        as: [...emu.directory.allMembers()].find((m) => m.status === 1)!.userid,
+      };
       for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
       const code = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
       emu.app.trustedDomain = 'new.example.com';

@@ -57,7 +57,10 @@ function secretsIn(dir: string): DemoSecrets {
     nocobaseJwtSecret: token(24),
     adminKey: token(24),
     callbackToken: randomBytes(12).toString('hex'),
-    callbackAesKey: randomBytes(43).toString('base64').replace(/[^A-Za-z0-9]/g, 'a').slice(0, 43),
+    callbackAesKey: randomBytes(43)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'a')
+      .slice(0, 43),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -119,7 +122,12 @@ async function demo(options: DemoOptions): Promise<void> {
     stops.push(() => app.close());
 
     // WeCom's contact-change callbacks go to the bridge, so emulator edits reach NocoBase within seconds.
-    emulator.callbacks.configure({ url: `${bridgeUrl}/api/wecom/wecom/events`, token: secrets.callbackToken, encodingAesKey: secrets.callbackAesKey, reduced: true });
+    emulator.callbacks.configure({
+      url: `${bridgeUrl}/api/wecom/wecom/events`,
+      token: secrets.callbackToken,
+      encodingAesKey: secrets.callbackAesKey,
+      reduced: true,
+    });
 
     const authenticator = await app.get(AuthenticatorsService).get('wecom');
     const { run, done } = await app.get(SyncService).trigger(authenticator, 'cli');
@@ -154,12 +162,19 @@ function mountLanding(app: INestApplication, jwtSecret: string): void {
   const handler = async (req: Request, res: Response) => {
     const token = typeof req.query.token === 'string' ? req.query.token : null;
     const error = typeof req.query.error === 'string' ? req.query.error : null;
-    if (!token) return res.status(error ? 401 : 200).type('html').send(page('NocoBase (demo stand-in)', error ? `<p>Login failed: ${escape(error)}</p>` : '<p>No token in this hand-off.</p>'));
+    if (!token)
+      return res
+        .status(error ? 401 : 200)
+        .type('html')
+        .send(page('NocoBase (demo stand-in)', error ? `<p>Login failed: ${escape(error)}</p>` : '<p>No token in this hand-off.</p>'));
     let claims: jwt.JwtPayload;
     try {
       claims = jwt.verify(token, jwtSecret) as jwt.JwtPayload;
     } catch (e) {
-      return res.status(401).type('html').send(page('Invalid token', `<p>${escape((e as Error).message)}</p>`));
+      return res
+        .status(401)
+        .type('html')
+        .send(page('Invalid token', `<p>${escape((e as Error).message)}</p>`));
     }
     const authenticator = await authenticators.get('wecom');
     const binding = await bindings.findByNocobaseUser(authenticator.id, Number(claims.userId));

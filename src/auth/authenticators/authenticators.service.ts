@@ -110,8 +110,5 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
 }
 
 function autoLoginTaken(holder: string): AuthException {
-  return new AuthException(
-    'AUTO_LOGIN_TAKEN',
-    `only one enabled authenticator may have auto-login, and "${holder}" already has it; turn it off there first`,
-  );
+  return new AuthException('AUTO_LOGIN_TAKEN', `only one enabled authenticator may have auto-login, and "${holder}" already has it; turn it off there first`);
 }

@@ -27,7 +27,12 @@ export class AdminBindingsController {
     const authenticatorId = q.authenticator === undefined ? undefined : (await this.authenticators.get(q.authenticator)).id;
     const phone = q.phone === undefined ? undefined : (normalizePhone(q.phone, this.config.auth.phoneDefaultRegion) ?? q.phone);
     const { rows, count } = await this.bindings.list({ authenticatorId, nocobaseUserId: q.userId, wecomUserid: q.userid, phone }, q.page, q.pageSize);
-    return Page.of(rows.map((b) => toBindingView(b, names.get(b.authenticatorId) ?? null)), count, q.page, q.pageSize);
+    return Page.of(
+      rows.map((b) => toBindingView(b, names.get(b.authenticatorId) ?? null)),
+      count,
+      q.page,
+      q.pageSize,
+    );
   }
 
   @Delete(':id')

@@ -37,5 +37,4 @@ export class LoginAuditRepository {
       [e.authenticatorId, e.wecomUserid, e.nocobaseUserId, e.inClient, e.outcome, e.code, e.message, e.ip, e.userAgent?.slice(0, 500) ?? null],
     );
   }
-
 }

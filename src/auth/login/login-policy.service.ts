@@ -67,14 +67,11 @@ export class LoginPolicyService {
       if (!identity.userTicket && identity.inClient) {
         throw new AuthException(
           'PHONE_NOT_SHARED',
-          'WeCom did not share your mobile number: allow it on the consent page, and make sure you are in the app\'s visible range',
+          "WeCom did not share your mobile number: allow it on the consent page, and make sure you are in the app's visible range",
         );
       }
       if (!identity.userTicket) {
-        throw new AuthException(
-          'FIRST_LOGIN_IN_CLIENT',
-          'complete your first login inside the WeCom client: open the app from the WeCom workbench',
-        );
+        throw new AuthException('FIRST_LOGIN_IN_CLIENT', 'complete your first login inside the WeCom client: open the app from the WeCom workbench');
       }
       if (!phone) {
         throw new AuthException(
@@ -104,7 +101,10 @@ export class LoginPolicyService {
       } else {
         throw new AuthException('NO_ACCOUNT', 'no NocoBase account has this phone number; ask an administrator');
       }
-      const binding = await this.bindings.createAtFirstInClientLogin({ authenticatorId: authenticator.id, wecomUserid: userid, nocobaseUserId: user.id, phone }, manager);
+      const binding = await this.bindings.createAtFirstInClientLogin(
+        { authenticatorId: authenticator.id, wecomUserid: userid, nocobaseUserId: user.id, phone },
+        manager,
+      );
       return { user, binding, decision };
     });
   }
@@ -114,7 +114,12 @@ export class LoginPolicyService {
    * a change updates the binding unless another binding holds that phone (a conflict, never
    * a silent move). A binding whose NocoBase user was deleted is dropped and login goes on.
    */
-  private async viaBinding(authenticator: Authenticator, userid: string, phone: string | null | undefined, manager: EntityManager): Promise<LoginOutcome | null> {
+  private async viaBinding(
+    authenticator: Authenticator,
+    userid: string,
+    phone: string | null | undefined,
+    manager: EntityManager,
+  ): Promise<LoginOutcome | null> {
     const binding = await this.bindings.findByUserid(authenticator.id, userid, manager);
     if (!binding) return null;
     const user = await this.users.findById(binding.nocobaseUserId, manager);

@@ -28,7 +28,11 @@ export class LoginStateService {
   }
 
   /** Returns the redirect path the login started with; refuses anything else, consuming nothing it cannot verify. */
-  async consume(state: string | undefined, cookies: Record<string, string | undefined>, authenticatorId: number): Promise<{ redirect: string; cookieName: string }> {
+  async consume(
+    state: string | undefined,
+    cookies: Record<string, string | undefined>,
+    authenticatorId: number,
+  ): Promise<{ redirect: string; cookieName: string }> {
     if (!state || !/^[0-9a-f]{64}$/.test(state)) throw invalid('the login request is missing its state or it is malformed');
     const id = state.slice(0, ID_LENGTH);
     const given = Buffer.from(state.slice(ID_LENGTH));
@@ -48,7 +52,10 @@ export class LoginStateService {
   }
 
   private signature(id: string): string {
-    return createHash('sha256').update(this.box.sign(`login-state:${id}`)).digest('hex').slice(0, 64 - ID_LENGTH);
+    return createHash('sha256')
+      .update(this.box.sign(`login-state:${id}`))
+      .digest('hex')
+      .slice(0, 64 - ID_LENGTH);
   }
 }
 

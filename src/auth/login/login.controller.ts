@@ -30,13 +30,18 @@ export class LoginController {
   @ApiOperation({ summary: 'Start a WeCom login' })
   @ApiQuery({ name: 'redirect', required: false, description: 'Path on the NocoBase origin to land on, e.g. /admin' })
   @ApiFoundResponse({ description: 'To WeCom: in-client OAuth (snsapi_privateinfo) when the user agent is the WeCom client, else the web (QR) login' })
-  async start(@Param('name') name: string, @Query('redirect') redirect: string | undefined, @Headers('user-agent') ua: string | undefined, @Res() res: Response) {
+  async start(
+    @Param('name') name: string,
+    @Query('redirect') redirect: string | undefined,
+    @Headers('user-agent') ua: string | undefined,
+    @Res() res: Response,
+  ) {
     const authenticator = await this.authenticators.getEnabled(name);
     this.redirectTo(res, await this.login.begin(authenticator, redirect, ua));
   }
 
   @Get(':name/auth-url')
-  @ApiOperation({ summary: 'The WeCom login URL as data, for a button on NocoBase\'s sign-in page (sets the login cookie)' })
+  @ApiOperation({ summary: "The WeCom login URL as data, for a button on NocoBase's sign-in page (sets the login cookie)" })
   @ApiQuery({ name: 'redirect', required: false })
   async authUrl(
     @Param('name') name: string,

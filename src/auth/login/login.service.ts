@@ -83,7 +83,12 @@ export class LoginService {
       const info = await client.getUserInfoByCode(req.code, { redirectDomain: trustedDomain(authenticator) });
       identity = { userid: info.userid ?? null, userTicket: info.userTicket ?? null, inClient };
       const outcome = await this.policy.resolve(authenticator, identity, this.memberReader(authenticator));
-      await this.record(authenticator, identity, inClient, req, { outcome: 'succeeded', code: outcome.decision, message: null, nocobaseUserId: outcome.user.id });
+      await this.record(authenticator, identity, inClient, req, {
+        outcome: 'succeeded',
+        code: outcome.decision,
+        message: null,
+        nocobaseUserId: outcome.user.id,
+      });
       return { ...outcome, authenticator: authenticator, redirect, nonceCookie: consumed.cookieName };
     } catch (error) {
       const refused = error instanceof AppException;

@@ -31,7 +31,14 @@ export function wecomAuthorizeUrl(authenticator: Authenticator, state: string, i
     });
     return `${bases.oauthBaseUrl}/connect/oauth2/authorize?${q}#wechat_redirect`;
   }
-  const q = new URLSearchParams({ login_type: 'CorpApp', appid: authenticator.corpId, agentid: authenticator.agentId, redirect_uri: redirectUri, state, lang: 'zh' });
+  const q = new URLSearchParams({
+    login_type: 'CorpApp',
+    appid: authenticator.corpId,
+    agentid: authenticator.agentId,
+    redirect_uri: redirectUri,
+    state,
+    lang: 'zh',
+  });
   return `${bases.loginBaseUrl}/wwlogin/sso/login?${q}`;
 }
 
@@ -51,8 +58,16 @@ export function safeRedirectPath(raw: string | undefined, fallback: string): str
 }
 
 /** `<origin>/signin?authenticator=…&error=…&redirect=…`, where NocoBase's sign-in page shows the message. */
-export function loginFailureUrl(authenticator: Pick<Authenticator, 'origin' | 'nocobaseAuthenticator' | 'workbenchPath'>, message: string, redirect?: string): string {
-  return appendQuery(`${authenticator.origin}/signin`, { authenticator: authenticator.nocobaseAuthenticator, error: message, redirect: redirect ?? authenticator.workbenchPath });
+export function loginFailureUrl(
+  authenticator: Pick<Authenticator, 'origin' | 'nocobaseAuthenticator' | 'workbenchPath'>,
+  message: string,
+  redirect?: string,
+): string {
+  return appendQuery(`${authenticator.origin}/signin`, {
+    authenticator: authenticator.nocobaseAuthenticator,
+    error: message,
+    redirect: redirect ?? authenticator.workbenchPath,
+  });
 }
 
 /** Adds query parameters before any `#fragment`. */

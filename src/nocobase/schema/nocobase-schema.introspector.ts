@@ -25,7 +25,9 @@ export class NocobaseSchemaIntrospector {
       [this.config.database.bridgeSchema, this.config.nocobase.schema],
     );
     const schema = resolveNocobaseSchema(catalog, this.config.nocobase);
-    const unavailable = Object.entries(schema.features).filter(([, on]) => !on).map(([name]) => name);
+    const unavailable = Object.entries(schema.features)
+      .filter(([, on]) => !on)
+      .map(([name]) => name);
     this.logger.log(
       `NocoBase schema: ${schema.schema}, prefix "${schema.tablePrefix}", ${schema.underscored ? 'underscored' : 'camelCase'}` +
         (unavailable.length ? `; not present: ${unavailable.join(', ')}` : ''),

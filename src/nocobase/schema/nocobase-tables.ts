@@ -24,9 +24,7 @@ export const NOCOBASE_TABLES = {
 } as const;
 
 export type NocobaseTable = keyof typeof NOCOBASE_TABLES;
-export type NocobaseColumn<T extends NocobaseTable> =
-  | (typeof NOCOBASE_TABLES)[T]['columns'][number]
-  | (typeof NOCOBASE_TABLES)[T]['optional'][number];
+export type NocobaseColumn<T extends NocobaseTable> = (typeof NOCOBASE_TABLES)[T]['columns'][number] | (typeof NOCOBASE_TABLES)[T]['optional'][number];
 
 /** Sequelize's `Utils.underscore`, which NocoBase applies to table and column names when DB_UNDERSCORED=true. */
 export function underscore(name: string): string {

@@ -16,7 +16,15 @@ export interface ItemOutcome {
 export type ItemRecorder = (items: ItemOutcome[]) => Promise<void>;
 
 export function departmentItem(d: DepartmentChange, outcome: ItemOutcome['outcome'], error: string | null): ItemOutcome {
-  return { kind: 'department', key: String(d.wecomId), action: d.action, reason: d.reason, changes: { title: d.title, parentNocobaseId: d.parentNocobaseId }, outcome, error };
+  return {
+    kind: 'department',
+    key: String(d.wecomId),
+    action: d.action,
+    reason: d.reason,
+    changes: { title: d.title, parentNocobaseId: d.parentNocobaseId },
+    outcome,
+    error,
+  };
 }
 
 export function memberItem(c: MemberChange, outcome: ItemOutcome['outcome'], error: string | null): ItemOutcome {

@@ -11,7 +11,6 @@ import { isRecorded } from '../plan/sync-planner';
 import type { DepartmentChange, DirectoryMember, MemberChange, SyncPlan } from '../plan/sync-plan.types';
 import { departmentItem, memberItem, type ItemOutcome, type ItemRecorder } from './item-outcome';
 
-
 const CHUNK = 1000;
 
 export interface ApplyResult {
@@ -47,7 +46,13 @@ export class SyncApplierService {
     private readonly sessions: NocobaseSessionService,
   ) {}
 
-  async apply(authenticator: Authenticator, plan: SyncPlan, hashOf: MemberHash, onProgress: (done: number) => void, record: ItemRecorder): Promise<ApplyResult> {
+  async apply(
+    authenticator: Authenticator,
+    plan: SyncPlan,
+    hashOf: MemberHash,
+    onProgress: (done: number) => void,
+    record: ItemRecorder,
+  ): Promise<ApplyResult> {
     const result: ApplyResult = { rowsWritten: 0, failed: 0 };
     const departments = await this.applyDepartments(authenticator, plan.departments, record);
     result.rowsWritten += departments.rowsWritten;
@@ -232,7 +237,9 @@ export class SyncApplierService {
       if (Object.keys(row).length > 1) updates.push(row);
     }
     const withUser = chunk.filter((c) => c.nocobaseUserId !== null);
-    const adds = withUser.flatMap((c) => c.addMemberships.map((x) => ({ nocobaseDepartmentId: x.nocobaseDepartmentId, nocobaseUserId: c.nocobaseUserId!, isOwner: x.isOwner })));
+    const adds = withUser.flatMap((c) =>
+      c.addMemberships.map((x) => ({ nocobaseDepartmentId: x.nocobaseDepartmentId, nocobaseUserId: c.nocobaseUserId!, isOwner: x.isOwner })),
+    );
     const removes = withUser.flatMap((c) => c.removeMemberships.map((d) => ({ nocobaseDepartmentId: d, nocobaseUserId: c.nocobaseUserId! })));
     if (this.departments.available) {
       written += await this.departments.upsertMemberships(
@@ -262,7 +269,10 @@ export class SyncApplierService {
       const binding = change.binding;
       if (!binding || change.nocobaseUserId === null || !['suspend', 'restore', 'delete'].includes(change.action)) continue;
       const planned = [{ id: binding.id, nocobaseUserId: change.nocobaseUserId }];
-      const changed = change.action === 'delete' ? await this.bindings.deletePlanned(planned, manager) : await this.bindings.setSuspended(planned, change.action === 'suspend', manager);
+      const changed =
+        change.action === 'delete'
+          ? await this.bindings.deletePlanned(planned, manager)
+          : await this.bindings.setSuspended(planned, change.action === 'suspend', manager);
       if (!changed) {
         refused.set(change.wecomUserid, 'its binding changed while this run was applying (unbound or bound again); the next run brings it in step');
         continue;

@@ -106,7 +106,11 @@ export class ContactEventsService implements OnModuleDestroy {
       const batch = await this.events.pending(authenticatorId);
       if (!batch.length || this.closed) return;
       const authenticator = await this.authenticators.findById(authenticatorId);
-      if (!authenticator) return this.events.markProcessed(batch.map((e) => e.id), 'the authenticator was removed');
+      if (!authenticator)
+        return this.events.markProcessed(
+          batch.map((e) => e.id),
+          'the authenticator was removed',
+        );
       const userids = new Set<string>();
       for (const e of batch) {
         const { UserID: userid, NewUserID: renamed } = e.payload;
@@ -128,14 +132,20 @@ export class ContactEventsService implements OnModuleDestroy {
       const finished = await done;
       if (this.closed && ['queued', 'running'].includes(finished.status)) return;
       const error = finished.status === 'succeeded' ? null : `run ${run.id} ${finished.status}: ${finished.error ?? ''}`.trim();
-      await this.events.markProcessed(batch.map((e) => e.id), error);
+      await this.events.markProcessed(
+        batch.map((e) => e.id),
+        error,
+      );
     }
   }
 
   private async cryptoFor(name: string): Promise<{ authenticator: Authenticator; crypto: CallbackCrypto }> {
     const authenticator = await this.authenticators.getEnabled(name);
     if (!authenticator.callbackToken || !authenticator.callbackAesKey) {
-      throw new SyncException('CALLBACK_NOT_CONFIGURED', `authenticator "${name}" has no callback Token and EncodingAESKey; set them to receive contact changes`);
+      throw new SyncException(
+        'CALLBACK_NOT_CONFIGURED',
+        `authenticator "${name}" has no callback Token and EncodingAESKey; set them to receive contact changes`,
+      );
     }
     return { authenticator, crypto: new CallbackCrypto(authenticator.callbackToken, authenticator.callbackAesKey, authenticator.corpId) };
   }

@@ -65,7 +65,11 @@ export class DirectoryFetcher {
    * departments-many calls instead of members-many (100,000 user/get calls would take ten minutes
    * under WeCom's 10,000 per minute per API). Null when WeCom refuses details (48009).
    */
-  private async byDepartment(client: WecomClient, departments: DirectoryDepartment[], onProgress: (done: number, total: number) => void): Promise<DirectorySnapshot | null> {
+  private async byDepartment(
+    client: WecomClient,
+    departments: DirectoryDepartment[],
+    onProgress: (done: number, total: number) => void,
+  ): Promise<DirectorySnapshot | null> {
     const members = new Map<string, DirectoryMember>();
     let complete = true;
     let refused = false;
@@ -165,5 +169,15 @@ export function toMember(u: WecomUser): DirectoryMember {
 }
 
 function idOnlyMember(userid: string, departments: number[]): DirectoryMember {
-  return { userid, name: null, departments, leaderIn: departments.map(() => 0), mainDepartment: departments[0] ?? null, status: null, mobile: null, email: null, position: null };
+  return {
+    userid,
+    name: null,
+    departments,
+    leaderIn: departments.map(() => 0),
+    mainDepartment: departments[0] ?? null,
+    status: null,
+    mobile: null,
+    email: null,
+    position: null,
+  };
 }

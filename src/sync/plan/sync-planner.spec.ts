@@ -38,7 +38,12 @@ const options = (patch: Partial<PlanOptions> = {}): PlanOptions => ({
 });
 
 /** A binding to NocoBase user `id` whose fields already match `m` (so nothing changes unless the test says so). */
-const bound = (m: DirectoryMember, id: number, patch: Partial<CurrentBinding> = {}, user: Partial<NonNullable<CurrentBinding['user']>> = {}): CurrentBinding => ({
+const bound = (
+  m: DirectoryMember,
+  id: number,
+  patch: Partial<CurrentBinding> = {},
+  user: Partial<NonNullable<CurrentBinding['user']>> = {},
+): CurrentBinding => ({
   bindingId: id,
   wecomUserid: m.userid,
   source: 'sync',
@@ -109,7 +114,13 @@ describe('planDirectorySync: departments', () => {
   });
 
   it('moves a department under a parent created in the same run', () => {
-    const state = { ...empty(), departments: [{ wecomId: 1, nocobaseId: 'n1', title: 'D1', parentNocobaseId: null }, { wecomId: 3, nocobaseId: 'n3', title: 'D3', parentNocobaseId: 'n1' }] };
+    const state = {
+      ...empty(),
+      departments: [
+        { wecomId: 1, nocobaseId: 'n1', title: 'D1', parentNocobaseId: null },
+        { wecomId: 3, nocobaseId: 'n3', title: 'D3', parentNocobaseId: 'n1' },
+      ],
+    };
     const plan = planDirectorySync(snapshot([dept(1, 0), dept(2, 1), dept(3, 2)], []), state, options());
     expect(plan.departments.find((d) => d.wecomId === 3)).toMatchObject({ action: 'move', parentNocobaseId: '1000' });
   });
@@ -149,7 +160,13 @@ describe('planDirectorySync: bound members', () => {
   it('updates a renamed member, and only the nickname', () => {
     const m = member('alice');
     const plan = planDirectorySync(snapshot([dept(1, 0)], [{ ...m, name: 'Alice Wang' }]), synced([m]), options());
-    expect(plan.members[0]).toMatchObject({ action: 'update', nocobaseUserId: 1, changes: { nickname: ['Name alice', 'Alice Wang'] }, mirror: true, reason: 'changed in WeCom: nickname' });
+    expect(plan.members[0]).toMatchObject({
+      action: 'update',
+      nocobaseUserId: 1,
+      changes: { nickname: ['Name alice', 'Alice Wang'] },
+      mirror: true,
+      reason: 'changed in WeCom: nickname',
+    });
   });
 
   it('does not blank fields WeCom withholds (2022 restrictions, ids-only reads)', () => {
@@ -173,7 +190,10 @@ describe('planDirectorySync: bound members', () => {
     state.phonesInUse.set('+8613800000002', 43);
     const plan = planDirectorySync(snapshot([dept(1, 0)], [{ ...m, email: 'bob@x.cn', mobile: '13800000002' }]), state, options());
     expect(plan.members[0]).toMatchObject({ action: 'unchanged', changes: {} });
-    expect(plan.members[0].conflicts).toEqual([expect.stringMatching(/email bob@x.cn belongs to NocoBase user #42/), expect.stringMatching(/phone \+8613800000002 belongs to NocoBase user #43/)]);
+    expect(plan.members[0].conflicts).toEqual([
+      expect.stringMatching(/email bob@x.cn belongs to NocoBase user #42/),
+      expect.stringMatching(/phone \+8613800000002 belongs to NocoBase user #43/),
+    ]);
     expect(plan.counts.conflicts).toBe(2);
   });
 
@@ -189,12 +209,18 @@ describe('planDirectorySync: bound members', () => {
   it('adds, re-flags and removes memberships, only in departments the bridge manages', () => {
     const m = member('alice', { departments: [1, 2], leaderIn: [1, 0], mainDepartment: 2 });
     const state = synced([member('alice')]);
-    state.departments.push({ wecomId: 2, nocobaseId: 'n2', title: 'D2', parentNocobaseId: 'n1' }, { wecomId: 3, nocobaseId: 'n3', title: 'D3', parentNocobaseId: 'n1' });
+    state.departments.push(
+      { wecomId: 2, nocobaseId: 'n2', title: 'D2', parentNocobaseId: 'n1' },
+      { wecomId: 3, nocobaseId: 'n3', title: 'D3', parentNocobaseId: 'n1' },
+    );
     state.memberships.push({ nocobaseDepartmentId: 'n3', nocobaseUserId: 1, isOwner: false });
     const plan = planDirectorySync(snapshot([dept(1, 0), dept(2, 1), dept(3, 1)], [m]), state, options());
     expect(plan.members[0]).toMatchObject({
       action: 'update',
-      addMemberships: [{ nocobaseDepartmentId: 'n1', isOwner: true }, { nocobaseDepartmentId: 'n2', isOwner: false }],
+      addMemberships: [
+        { nocobaseDepartmentId: 'n1', isOwner: true },
+        { nocobaseDepartmentId: 'n2', isOwner: false },
+      ],
       removeMemberships: ['n3'],
       changes: { mainDepartmentId: ['n1', 'n2'] },
     });
@@ -210,7 +236,10 @@ describe('planDirectorySync: bound members', () => {
     const m = member('alice');
     const state = synced([m]);
     state.bindings[0].user = null;
-    expect(planDirectorySync(snapshot([dept(1, 0)], [m]), state, options()).members[0]).toMatchObject({ action: 'skip', reason: expect.stringMatching(/deleted in NocoBase/) });
+    expect(planDirectorySync(snapshot([dept(1, 0)], [m]), state, options()).members[0]).toMatchObject({
+      action: 'skip',
+      reason: expect.stringMatching(/deleted in NocoBase/),
+    });
   });
 });
 
@@ -222,7 +251,14 @@ describe('planDirectorySync: offboarding', () => {
     [2, /disabled in WeCom/],
     [5, /left the company/],
   ])('suspends a member with status %i', (status, why) => {
-    const plan = planDirectorySync(snapshot([dept(1, 0)], many.map((m, i) => (i === 0 ? { ...m, status: status as 2 | 5 } : m))), synced(many), options());
+    const plan = planDirectorySync(
+      snapshot(
+        [dept(1, 0)],
+        many.map((m, i) => (i === 0 ? { ...m, status: status as 2 | 5 } : m)),
+      ),
+      synced(many),
+      options(),
+    );
     expect(plan.members[0]).toMatchObject({ action: 'suspend', nocobaseUserId: 1, reason: expect.stringMatching(why), mirror: true });
     expect(plan.abortReason).toBeNull();
   });
@@ -274,7 +310,14 @@ describe('planDirectorySync: offboarding', () => {
 
   it('keeps a suspended member suspended when WeCom shares no status (ids only)', () => {
     const state = synced(many, (m) => ({ suspended: m.userid === 'u000' }));
-    const plan = planDirectorySync(snapshot([dept(1, 0)], many.map((m) => ({ ...m, status: null, name: null }))), state, options());
+    const plan = planDirectorySync(
+      snapshot(
+        [dept(1, 0)],
+        many.map((m) => ({ ...m, status: null, name: null })),
+      ),
+      state,
+      options(),
+    );
     expect(only(plan.members, 'u000')).toMatchObject({ action: 'unchanged', reason: expect.stringMatching(/stays suspended/) });
   });
 
@@ -300,7 +343,11 @@ describe('planDirectorySync: unbound members', () => {
     const m = member('alice');
     const first = planDirectorySync(snapshot([dept(1, 0)], [m]), state(), options());
     expect(first.members[0]).toMatchObject({ action: 'mirror', mirror: true, reason: expect.stringMatching(/first in-client login/) });
-    const again = planDirectorySync(snapshot([dept(1, 0)], [m]), { ...state(), mirror: [{ userid: 'alice', hash: hashMember(m), status: 1, offboarded: false }] }, options());
+    const again = planDirectorySync(
+      snapshot([dept(1, 0)], [m]),
+      { ...state(), mirror: [{ userid: 'alice', hash: hashMember(m), status: 1, offboarded: false }] },
+      options(),
+    );
     expect(again.members).toEqual([]);
     expect(again.counts.members.unchanged).toBe(1);
   });
@@ -318,7 +365,11 @@ describe('planDirectorySync: unbound members', () => {
   });
 
   it('uses the userid as nickname when WeCom gives no name', () => {
-    const plan = planDirectorySync(snapshot([dept(1, 0)], [member('alice', { name: null, status: null })], { idsOnly: true }), state(), options({ provisionOnSync: true }));
+    const plan = planDirectorySync(
+      snapshot([dept(1, 0)], [member('alice', { name: null, status: null })], { idsOnly: true }),
+      state(),
+      options({ provisionOnSync: true }),
+    );
     expect(plan.members[0].changes.nickname).toEqual([null, 'alice']);
   });
 
@@ -346,7 +397,11 @@ describe('planDirectorySync: unbound members', () => {
   });
 
   it('provisions only the first of two members sharing a phone in one run', () => {
-    const plan = planDirectorySync(snapshot([dept(1, 0)], [member('a', { mobile: '13800000001' }), member('b', { mobile: '13800000001' })]), state(), options({ provisionOnSync: true }));
+    const plan = planDirectorySync(
+      snapshot([dept(1, 0)], [member('a', { mobile: '13800000001' }), member('b', { mobile: '13800000001' })]),
+      state(),
+      options({ provisionOnSync: true }),
+    );
     expect(plan.members.map((m) => m.action)).toEqual(['create', 'skip']);
   });
 
@@ -376,7 +431,12 @@ describe('DirectoryPlanner: planning in userid ranges', () => {
 
     nextId = 1000;
     const planner = new DirectoryPlanner(snapshot([dept(1, 0)], present), state.departments, state, opts());
-    const bounds: Array<[string | null, string | null]> = [[null, 'u010'], ['u010', 'u030'], ['u030', 'u041'], ['u041', null]];
+    const bounds: Array<[string | null, string | null]> = [
+      [null, 'u010'],
+      ['u010', 'u030'],
+      ['u030', 'u041'],
+      ['u041', null],
+    ];
     for (const [after, upTo] of bounds) {
       const within = (userid: string) => (after === null || userid > after) && (upTo === null || userid <= upTo);
       const slice: SliceState = {
@@ -384,7 +444,10 @@ describe('DirectoryPlanner: planning in userid ranges', () => {
         mirror: state.mirror.filter((m) => within(m.userid)),
         memberships: state.memberships.filter((x) => state.bindings.some((b) => within(b.wecomUserid) && b.user?.id === x.nocobaseUserId)),
       };
-      planner.addMembers(present.filter((m) => within(m.userid)), slice);
+      planner.addMembers(
+        present.filter((m) => within(m.userid)),
+        slice,
+      );
     }
     const ranged = planner.finish();
     expect(ranged.members).toEqual(whole.members);

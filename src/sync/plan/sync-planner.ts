@@ -233,7 +233,8 @@ function planMembers(members: DirectoryMember[], current: SliceState, ctx: Ctx):
     const binding = bindings.get(member.userid);
     const change = binding ? planBound(member, binding, ctx) : planUnbound(member, ctx, hashChanged);
     // A restore or a new offboarding also changes the mirror's offboarded flag.
-    change.mirror = hashChanged || change.action === 'suspend' || change.action === 'restore' || (mirrored?.offboarded ?? false) !== Boolean(binding?.suspended);
+    change.mirror =
+      hashChanged || change.action === 'suspend' || change.action === 'restore' || (mirrored?.offboarded ?? false) !== Boolean(binding?.suspended);
     change.binding = binding ? { id: binding.bindingId, suspended: binding.suspended } : null;
     add(change);
   }
@@ -241,7 +242,8 @@ function planMembers(members: DirectoryMember[], current: SliceState, ctx: Ctx):
   const present = new Set(members.map((m) => m.userid));
   for (const binding of current.bindings) {
     if (present.has(binding.wecomUserid)) continue;
-    const change = offboard(binding, 'gone from the WeCom directory', ctx) ?? unchanged(binding.wecomUserid, binding.user?.id ?? null, 'gone from WeCom; nothing to do');
+    const change =
+      offboard(binding, 'gone from the WeCom directory', ctx) ?? unchanged(binding.wecomUserid, binding.user?.id ?? null, 'gone from WeCom; nothing to do');
     change.binding = { id: binding.bindingId, suspended: binding.suspended };
     add(change);
   }
@@ -258,7 +260,13 @@ function planMembers(members: DirectoryMember[], current: SliceState, ctx: Ctx):
 
 function planBound(member: DirectoryMember, binding: CurrentBinding, ctx: Ctx): MemberChange {
   const user = binding.user;
-  if (!user) return { ...blank(member.userid, null), action: 'skip', member, reason: 'its NocoBase user was deleted in NocoBase; remove the binding to let sync provision it again' };
+  if (!user)
+    return {
+      ...blank(member.userid, null),
+      action: 'skip',
+      member,
+      reason: 'its NocoBase user was deleted in NocoBase; remove the binding to let sync provision it again',
+    };
   if (member.status !== null && OFFBOARDED_STATUSES.has(member.status)) {
     const why = member.status === 2 ? 'disabled in WeCom' : 'left the company in WeCom';
     const change = offboard(binding, why, ctx) ?? unchanged(member.userid, user.id, binding.suspended ? `${why}; already suspended` : `${why}; nothing to do`);
@@ -271,7 +279,15 @@ function planBound(member: DirectoryMember, binding: CurrentBinding, ctx: Ctx): 
   const changed = Object.keys(change.changes).length > 0 || change.addMemberships.length > 0 || change.removeMemberships.length > 0;
   if (binding.suspended) {
     // Without a status (ids-only read) a disabled member cannot be told from an active one.
-    if (member.status === null) return { ...change, action: 'unchanged', changes: {}, addMemberships: [], removeMemberships: [], reason: 'suspended; WeCom shares no status here (48009), so it stays suspended' };
+    if (member.status === null)
+      return {
+        ...change,
+        action: 'unchanged',
+        changes: {},
+        addMemberships: [],
+        removeMemberships: [],
+        reason: 'suspended; WeCom shares no status here (48009), so it stays suspended',
+      };
     return { ...change, action: 'restore', reason: 'active in WeCom again: access and roles restored' };
   }
   if (changed) return { ...change, action: 'update', reason: `changed in WeCom: ${describe(change)}` };
@@ -280,7 +296,8 @@ function planBound(member: DirectoryMember, binding: CurrentBinding, ctx: Ctx): 
 
 function planUnbound(member: DirectoryMember, ctx: Ctx, hashChanged: boolean): MemberChange {
   const change: MemberChange = { ...blank(member.userid, null), member };
-  const mirrorOnly = (reason: string): MemberChange => (hashChanged ? { ...change, action: 'mirror', reason } : { ...change, action: 'unchanged', quiet: true, reason });
+  const mirrorOnly = (reason: string): MemberChange =>
+    hashChanged ? { ...change, action: 'mirror', reason } : { ...change, action: 'unchanged', quiet: true, reason };
   if (member.status !== null && OFFBOARDED_STATUSES.has(member.status)) return mirrorOnly('not provisioned: disabled or left in WeCom');
   if (!ctx.options.provisionOnSync) return mirrorOnly('unbound; binds at the first in-client login (provisioning on sync is off)');
   if (member.status === 4) return mirrorOnly('not provisioned until the member activates WeCom');
@@ -290,11 +307,20 @@ function planUnbound(member: DirectoryMember, ctx: Ctx, hashChanged: boolean): M
   const byPhone = phone ? phoneHolder(ctx, phone) : undefined;
   const byEmail = email ? emailHolder(ctx, email) : undefined;
   if (byPhone) {
-    return { ...mirrorOnly(`not provisioned: ${describeHolder(byPhone)} has this phone; they bind at the first in-client login`), action: 'skip', quiet: false };
+    return {
+      ...mirrorOnly(`not provisioned: ${describeHolder(byPhone)} has this phone; they bind at the first in-client login`),
+      action: 'skip',
+      quiet: false,
+    };
   }
   if (byEmail) {
     const who = describeHolder(byEmail).replace(/,$/, '');
-    return { ...change, action: 'skip', conflicts: [`email ${email} belongs to ${who}`], reason: 'not provisioned: its email belongs to another NocoBase user; bind them by hand or at login' };
+    return {
+      ...change,
+      action: 'skip',
+      conflicts: [`email ${email} belongs to ${who}`],
+      reason: 'not provisioned: its email belongs to another NocoBase user; bind them by hand or at login',
+    };
   }
   change.changes.nickname = [null, member.name ?? member.userid];
   if (phone) change.changes.phone = [null, phone];
@@ -317,7 +343,8 @@ function offboard(binding: CurrentBinding, why: string, ctx: Ctx): MemberChange 
   if (user.isPrivileged) return { ...base, action: 'skip', reason: `${why}; root and admin users are never offboarded` };
   if (!ctx.complete) return { ...base, action: 'unchanged', withheld: true, reason: `${why}, but part of the directory read failed, so nobody is offboarded` };
   // Only users the bridge created are deleted; a login-bound account existed before WeCom and is suspended instead.
-  if (ctx.options.offboarding === 'delete' && binding.source === 'sync') return { ...base, action: 'delete', reason: `${why}; deleted (offboarding policy delete)` };
+  if (ctx.options.offboarding === 'delete' && binding.source === 'sync')
+    return { ...base, action: 'delete', reason: `${why}; deleted (offboarding policy delete)` };
   if (binding.suspended) return null;
   const note = ctx.options.offboarding === 'delete' ? ' (it existed before its WeCom binding, so it is suspended, not deleted)' : '';
   return { ...base, action: 'suspend', reason: `${why}; sessions ended and roles withdrawn${note}` };
@@ -330,15 +357,18 @@ function diffFields(member: DirectoryMember, binding: CurrentBinding, change: Me
   const email = member.email?.toLowerCase() ?? null;
   if (email && email !== user.email) {
     const holder = emailHolder(ctx, email);
-    if (isOtherUser(holder, user.id)) change.conflicts.push(`email ${email} belongs to ${describeHolder(holder).replace(/,$/, '')}; kept ${user.email ?? 'empty'}`);
+    if (isOtherUser(holder, user.id))
+      change.conflicts.push(`email ${email} belongs to ${describeHolder(holder).replace(/,$/, '')}; kept ${user.email ?? 'empty'}`);
     else change.changes.email = [user.email, email];
   }
 
   const phone = ctx.options.normalizePhone(member.mobile);
   if (phone && phone !== user.phone) {
     const holder = phoneHolder(ctx, phone);
-    if (binding.source === 'login' && binding.phone) change.conflicts.push(`WeCom shows phone ${phone}; the phone confirmed at login (${binding.phone}) is kept`);
-    else if (isOtherUser(holder, user.id)) change.conflicts.push(`phone ${phone} belongs to ${describeHolder(holder).replace(/,$/, '')}; kept ${user.phone ?? 'empty'}`);
+    if (binding.source === 'login' && binding.phone)
+      change.conflicts.push(`WeCom shows phone ${phone}; the phone confirmed at login (${binding.phone}) is kept`);
+    else if (isOtherUser(holder, user.id))
+      change.conflicts.push(`phone ${phone} belongs to ${describeHolder(holder).replace(/,$/, '')}; kept ${user.phone ?? 'empty'}`);
     else change.changes.phone = [user.phone, phone];
   }
 

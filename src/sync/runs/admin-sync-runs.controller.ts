@@ -36,7 +36,12 @@ export class AdminSyncRunsController {
     const names = new Map(all.map((authenticator) => [authenticator.id, authenticator.name]));
     const authenticatorId = q.authenticator === undefined ? undefined : (await this.authenticators.get(q.authenticator)).id;
     const { rows, count } = await this.runs.list({ authenticatorId, status: q.status, trigger: q.trigger }, q.page, q.pageSize);
-    return Page.of(rows.map((r) => toRunView(r, names.get(r.authenticatorId) ?? null)), count, q.page, q.pageSize);
+    return Page.of(
+      rows.map((r) => toRunView(r, names.get(r.authenticatorId) ?? null)),
+      count,
+      q.page,
+      q.pageSize,
+    );
   }
 
   @Get(':id')

@@ -36,4 +36,3 @@ export function printSummary(r: SyncRun): void {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   if (r.dryRun || r.status === 'aborted') console.log(`\nper-item changes: GET /api/admin/sync-runs/${r.id}`);
 }
-

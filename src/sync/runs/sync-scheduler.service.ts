@@ -30,7 +30,10 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.reconcile();
-    this.timer = setInterval(() => void this.reconcile().catch((e) => this.logger.error(`schedule refresh failed: ${(e as Error).message}`)), RECONCILE_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.reconcile().catch((e) => this.logger.error(`schedule refresh failed: ${(e as Error).message}`)),
+      RECONCILE_INTERVAL_MS,
+    );
     this.timer.unref();
     // Events stored but not applied when a replica stopped are applied now.
     for (const id of await this.pendingEvents.authenticatorsWithPending()) void this.events.drain(id).catch(() => undefined);
@@ -43,7 +46,9 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Brings the timers in line with the authenticators' current cron settings. */
   async reconcile(): Promise<void> {
-    const wanted = new Map((await this.authenticators.listEnabled()).filter((authenticator) => authenticator.syncCron).map((authenticator) => [authenticator.id, authenticator]));
+    const wanted = new Map(
+      (await this.authenticators.listEnabled()).filter((authenticator) => authenticator.syncCron).map((authenticator) => [authenticator.id, authenticator]),
+    );
     for (const id of [...this.crons.keys()]) if (wanted.get(id)?.syncCron !== this.crons.get(id)) this.unschedule(id);
     for (const [id, authenticator] of wanted) {
       if (this.crons.has(id)) continue;

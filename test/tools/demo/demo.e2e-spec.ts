@@ -42,11 +42,15 @@ describe('npm run demo', () => {
     port = await freePortPair();
     const env = { ...process.env };
     delete env.DATABASE_URL; // the embedded database, as on a machine without PostgreSQL
-    child = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/demo/main.ts', '--port', String(port), '--data-dir', dir, '--members', '40', '--departments', '6'], {
-      cwd: join(__dirname, '..', '..', '..'),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', 'tools/demo/main.ts', '--port', String(port), '--data-dir', dir, '--members', '40', '--departments', '6'],
+      {
+        cwd: join(__dirname, '..', '..', '..'),
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stderr!.on('data', (d) => (output += d));
     const line = await new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
@@ -78,13 +82,18 @@ describe('npm run demo', () => {
     const driver = new WecomLoginDriver(ready.bridge);
     const admin = { headers: { Authorization: `Bearer ${ready.adminKey}` } };
     // A member the first sync provisioned (bindings list newest first; any will do).
-    const provisioned = (await (await fetch(`${ready.bridge}/api/admin/bindings?pageSize=${inClient ? 2 : 1}`, admin)).json()) as { data: Array<{ wecomUserid: string }> };
+    const provisioned = (await (await fetch(`${ready.bridge}/api/admin/bindings?pageSize=${inClient ? 2 : 1}`, admin)).json()) as {
+      data: Array<{ wecomUserid: string }>;
+    };
     const userid = provisioned.data.at(-1)!.wecomUserid;
     const res = await driver.login(userid, { inClient, redirect: '/admin' });
     expect(res.status).toBe(302);
     const handoff = parseHandoff(res.headers.location);
     expect(handoff).toMatchObject({ origin: ready.bridge, path: '/admin', authenticator: 'basic' });
-    const landing = (await (await fetch(res.headers.location, { headers: { Accept: 'application/json' } })).json()) as { claims: { userId: number }; binding: { lastLoginAt: string | null } };
+    const landing = (await (await fetch(res.headers.location, { headers: { Accept: 'application/json' } })).json()) as {
+      claims: { userId: number };
+      binding: { lastLoginAt: string | null };
+    };
     expect(landing).toMatchObject({ claims: { userId: expect.any(Number) }, binding: { wecomUserid: userid, nocobaseUserId: landing.claims.userId } });
     expect(landing.binding.lastLoginAt).not.toBeNull();
   });

@@ -22,7 +22,10 @@ type EmbeddedPostgres = { url: string; bootstrapped: boolean; stop(): Promise<vo
 async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const script = `require('./tools/demo/embedded-postgres').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, nocobaseSql: require('./tools/demo/nocobase-fixture').nocobaseFixtureSql('snake') })
     .then((p) => { console.log(JSON.stringify({ url: p.url, bootstrapped: p.bootstrapped })); process.on('SIGTERM', () => p.stop().then(() => process.exit(0))); })`;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: join(__dirname, '..', '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', script], {
+    cwd: join(__dirname, '..', '..', '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));

@@ -80,7 +80,9 @@ describe('WeCom emulator', () => {
   describe('errors', () => {
     it("answer HTTP 200 with errcode and WeCom's errmsg tail", async () => {
       const r = await call(emu, 'user/get', { access_token: 'garbage', userid: 'x' });
-      expect(r.errmsg).toMatch(/^invalid access_token, hint: \[\d+_\d+_[0-9a-f]+\], from ip: 127\.0\.0\.1, more info at https:\/\/open\.work\.weixin\.qq\.com\/devtool\/query\?e=40014$/);
+      expect(r.errmsg).toMatch(
+        /^invalid access_token, hint: \[\d+_\d+_[0-9a-f]+\], from ip: 127\.0\.0\.1, more info at https:\/\/open\.work\.weixin\.qq\.com\/devtool\/query\?e=40014$/,
+      );
     });
 
     it('refuses callers outside the trusted IPs with 60020 naming the IP', async () => {
@@ -289,7 +291,11 @@ describe('WeCom emulator', () => {
       const t = await token(emu);
       const info = await call(emu, 'auth/getuserinfo', { access_token: t, code: query!.get('code')! });
       expect(info).toEqual({ errcode: 0, errmsg: 'ok', userid: m.userid });
-      const legacy = await authorize(emu, { appid: emu.corpId, agentid: String(emu.agentId), redirect_uri: 'http://localhost:3000/cb', state: 's2', as: m.userid }, '/wwopen/sso/qrConnect');
+      const legacy = await authorize(
+        emu,
+        { appid: emu.corpId, agentid: String(emu.agentId), redirect_uri: 'http://localhost:3000/cb', state: 's2', as: m.userid },
+        '/wwopen/sso/qrConnect',
+      );
       expect(await call(emu, 'user/getuserinfo', { access_token: t, code: legacy.query!.get('code')! })).toMatchObject({ UserId: m.userid });
     });
 
@@ -366,7 +372,13 @@ describe('WeCom emulator', () => {
         return message;
       });
       expect(events.map((x) => /<ChangeType><!\[CDATA\[(\w+)\]\]>/.exec(x)![1])).toEqual([
-        'create_party', 'update_party', 'create_user', 'update_user', 'delete_user', 'delete_party', 'update_tag',
+        'create_party',
+        'update_party',
+        'create_user',
+        'update_user',
+        'delete_user',
+        'delete_party',
+        'update_tag',
       ]);
       expect(events[2]).toContain('<Mobile><![CDATA[13912345678]]></Mobile>');
       expect(events[2]).toContain('<MainDepartment>9001</MainDepartment>');

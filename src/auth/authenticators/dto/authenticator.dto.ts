@@ -26,7 +26,7 @@ export class CreateAuthenticatorDto {
   @Matches(/^w[wx][0-9a-zA-Z]+$/, { message: 'corpId must be a WeCom corp ID (ww… or wx…)' })
   corpId!: string;
 
-  @ApiProperty({ example: '1000002', description: "AgentId of the self-built app" })
+  @ApiProperty({ example: '1000002', description: 'AgentId of the self-built app' })
   @Transform(({ value }) => (typeof value === 'number' ? String(value) : value))
   @Matches(/^\d{1,10}$/, { message: 'agentId must be the numeric AgentId' })
   agentId!: string;
