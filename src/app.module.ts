@@ -2,9 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiExceptionFilter } from './common/filters/api-exception.filter';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
+import { ErrorStatuses } from './common/http/error-statuses';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ERROR_STATUS } from './error-statuses';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { NocobaseModule } from './nocobase/nocobase.module';
@@ -17,11 +19,22 @@ export class AppModule {
   static forRoot(config: AppConfig, options: { schedule?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, NocobaseModule, WecomModule, HealthModule, AuthModule, SyncModule.forRoot({ schedule: options.schedule ?? true })],
+      global: true,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        NocobaseModule,
+        WecomModule,
+        HealthModule,
+        AuthModule,
+        SyncModule.forRoot({ schedule: options.schedule ?? true }),
+      ],
       providers: [
+        { provide: ErrorStatuses, useValue: new ErrorStatuses(ERROR_STATUS) },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
       ],
+      exports: [ErrorStatuses],
     };
   }
 }

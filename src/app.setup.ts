@@ -15,7 +15,9 @@ export function configureApp(app: INestApplication, options: { shutdownHooks?: b
     app,
     new DocumentBuilder()
       .setTitle('wecom-bridge')
-      .setDescription('WeCom (企业微信) login and directory sync for NocoBase. Responses use NocoBase\'s envelope: `{ data, meta }`, errors `{ errors: [{ message, code }] }`.')
+      .setDescription(
+        "WeCom (企业微信) login and directory sync for NocoBase. Responses use NocoBase's envelope: `{ data, meta }`, errors `{ errors: [{ message, code }] }`.",
+      )
       .setVersion(process.env.npm_package_version ?? '0.1.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'BRIDGE_ADMIN_API_KEY, or a NocoBase token of a root/admin user' })
       .build(),

@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { Command, InvalidArgumentError } from 'commander';
 import { AppModule } from './app.module';
-import { AuthenticatorsService } from './auth/authenticators.service';
+import { AuthenticatorsService } from './auth/authenticators/authenticators.service';
 import { AppException } from './common/exceptions/app.exception';
 import { ConfigValidationError, loadConfig } from './config/load-config';
 import { describeStartupError } from './startup-error';
-import { toRunView } from './sync/admin-sync-runs.controller';
-import { printSummary, withProgressBar } from './sync/run-report';
-import { SyncRunsRepository } from './sync/sync-runs.repository';
+import { toRunView } from './sync/runs/run-view';
+import { printSummary, withProgressBar } from './sync/runs/run-report';
+import { SyncRunsRepository } from './sync/runs/sync-runs.repository';
 import { SyncService } from './sync/sync.service';
 
 /** Exit codes: 0 succeeded, 1 failed, 2 bad usage or configuration, 3 aborted (offboarding threshold). */
@@ -25,13 +25,16 @@ interface SyncOptions {
 async function sync(options: SyncOptions): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), { logger: options.json ? ['error'] : ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), {
+    logger: options.json ? ['error'] : ['error', 'warn'],
+  });
   try {
-    const a = await app.get(AuthenticatorsService).get(options.authenticator);
-    const { run, alreadyRunning, done } = await app.get(SyncService).trigger(a, 'cli', { dryRun: options.dryRun, force: options.force });
-    if (alreadyRunning && !options.json) console.error(`run ${run.id} (${run.trigger}) is already ${run.status} for "${a.name}"; following it instead of starting another`);
+    const authenticator = await app.get(AuthenticatorsService).get(options.authenticator);
+    const { run, alreadyRunning, done } = await app.get(SyncService).trigger(authenticator, 'cli', { dryRun: options.dryRun, force: options.force });
+    if (alreadyRunning && !options.json)
+      console.error(`run ${run.id} (${run.trigger}) is already ${run.status} for "${authenticator.name}"; following it instead of starting another`);
     const finished = options.json || !process.stderr.isTTY ? await done : await withProgressBar(app.get(SyncRunsRepository), run.id, done);
-    const view = toRunView(finished, a.name);
+    const view = toRunView(finished, authenticator.name);
     if (options.json) console.log(JSON.stringify(view));
     else printSummary(finished);
     return EXIT[finished.status as keyof typeof EXIT] ?? EXIT.failed;

@@ -16,7 +16,8 @@ export function describeStartupError(error: unknown, databaseUrl?: string): stri
   if (error instanceof ConfigValidationError) return error.message;
   if (error instanceof AppException) return `${error.message} [${error.code}]`;
   const err = error as NodeJS.ErrnoException & { code?: string };
-  const reason = (err.code && PG_REASONS[err.code]) ?? (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN'].includes(err.code ?? '') ? `${err.code}` : null);
+  const reason =
+    (err.code && PG_REASONS[err.code]) ?? (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN'].includes(err.code ?? '') ? `${err.code}` : null);
   if (reason) return `cannot connect to the database at DATABASE_URL (${redactUrl(databaseUrl)}): ${reason}`;
   return null;
 }

@@ -30,9 +30,13 @@ export class AdminGuard implements CanActivate {
     try {
       verified = await this.sessions.verify(token);
     } catch (error) {
-      throw new AuthException('ADMIN_AUTH_REQUIRED', `the bearer token is neither the admin API key nor a valid NocoBase session: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new AuthException(
+        'ADMIN_AUTH_REQUIRED',
+        `the bearer token is neither the admin API key nor a valid NocoBase session: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     if (!verified.roles.some((r) => ADMIN_ROLES.includes(r))) {
       throw new AuthException('ADMIN_FORBIDDEN', 'this NocoBase user has neither the root nor the admin role');
@@ -52,7 +56,7 @@ function bearerToken(request: Request): string | null {
 
 /** Constant-time comparison of two strings of any length. */
 function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  const givenHash = createHash('sha256').update(given).digest();
+  const expectedHash = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(givenHash, expectedHash);
 }

@@ -1,5 +1,23 @@
-import { AppException } from '../common/exceptions/app.exception';
-import { registerErrorStatuses } from '../common/http/error-status';
+import { AppException, type ErrorStatusTable } from '../common/exceptions/app.exception';
+
+export type AuthErrorCode =
+  | 'AUTHENTICATOR_NOT_FOUND'
+  | 'AUTHENTICATOR_EXISTS'
+  | 'AUTHENTICATOR_DECLARED_BY_ENV'
+  | 'AUTO_LOGIN_TAKEN'
+  | 'NO_AUTO_LOGIN_AUTHENTICATOR'
+  | 'INVALID_REDIRECT'
+  | 'INVALID_STATE'
+  | 'LOGIN_DENIED'
+  | 'FIRST_LOGIN_IN_CLIENT'
+  | 'NO_ACCOUNT'
+  | 'NOT_A_MEMBER'
+  | 'PHONE_NOT_SHARED'
+  | 'PHONE_CONFLICT'
+  | 'BINDING_SUSPENDED'
+  | 'BINDING_NOT_FOUND'
+  | 'ADMIN_AUTH_REQUIRED'
+  | 'ADMIN_FORBIDDEN';
 
 /** Every refusal the login flow and the authenticator admin can produce, each with its status. */
 export const AUTH_ERROR_STATUS = {
@@ -20,13 +38,6 @@ export const AUTH_ERROR_STATUS = {
   BINDING_NOT_FOUND: 404,
   ADMIN_AUTH_REQUIRED: 401,
   ADMIN_FORBIDDEN: 403,
-} as const;
-registerErrorStatuses(AUTH_ERROR_STATUS);
+} as const satisfies ErrorStatusTable<AuthErrorCode>;
 
-export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS;
-
-export class AuthException extends AppException<AuthErrorCode> {
-  constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class AuthException extends AppException<AuthErrorCode> {}

@@ -1,36 +1,44 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { AdminBindingsController } from '../users/admin-bindings.controller';
 import { UsersModule } from '../users/users.module';
-import { WecomModule } from '../wecom/wecom.module';
-import { AdminAuthenticatorsController } from './admin-authenticators.controller';
 import { AdminGuard } from './admin.guard';
-import { AuthenticatorsRepository } from './authenticators.repository';
-import { AuthenticatorsService } from './authenticators.service';
-import { LoginAuditRepository } from './login-audit.repository';
-import { LoginPolicyService } from './login-policy.service';
-import { LoginStateRepository } from './login-state.repository';
-import { LoginStateService } from './login-state.service';
-import { LoginController } from './login.controller';
-import { LoginService } from './login.service';
-import { WecomCallbackGuard } from './wecom-callback.guard';
-import { WecomStrategy } from './wecom.strategy';
+import { AdminAuthenticatorsController } from './authenticators/admin-authenticators.controller';
+import { AuthenticatorOriginsCors } from './authenticators/authenticator-origins.cors';
+import { AuthenticatorsRepository } from './authenticators/authenticators.repository';
+import { AuthenticatorsService } from './authenticators/authenticators.service';
+import { PublicAuthenticatorsController } from './authenticators/public-authenticators.controller';
+import { AdminBindingsController } from './bindings/admin-bindings.controller';
+import { LoginAuditRepository } from './login/login-audit.repository';
+import { LoginPolicyService } from './login/login-policy.service';
+import { LoginStateRepository } from './login/login-state.repository';
+import { LoginStateService } from './login/login-state.service';
+import { LoginController } from './login/login.controller';
+import { LoginService } from './login/login.service';
+import { WecomStrategy } from './login/wecom.strategy';
 
+/**
+ * Who may sign in and how: authenticator management (authenticators/), the login flow from WeCom's
+ * callback to a NocoBase session (login/), binding administration (bindings/), and admin access.
+ */
 @Module({
-  imports: [PassportModule, UsersModule, WecomModule],
-  controllers: [LoginController, AdminAuthenticatorsController, AdminBindingsController],
+  imports: [PassportModule, UsersModule],
+  controllers: [PublicAuthenticatorsController, LoginController, AdminAuthenticatorsController, AdminBindingsController],
   providers: [
     AuthenticatorsRepository,
     AuthenticatorsService,
+    AuthenticatorOriginsCors,
     LoginStateRepository,
     LoginStateService,
     LoginAuditRepository,
     LoginPolicyService,
     LoginService,
     WecomStrategy,
-    WecomCallbackGuard,
     AdminGuard,
   ],
   exports: [AuthenticatorsService, AdminGuard],
 })
-export class AuthModule {}
+export class AuthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuthenticatorOriginsCors).forRoutes('api/wecom/authenticators', 'api/wecom/authenticators/*path', 'api/admin/*path');
+  }
+}

@@ -12,67 +12,88 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
  * Every environment variable the bridge reads. Empty strings count as unset so that a
  * `.env` line like `NOCOBASE_URL=` does not turn into an invalid value.
  */
-export const envSchema = z
-  .object({
-    PORT: int(0, 65535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
-    BRIDGE_PUBLIC_URL: httpUrl.optional(),
-    BRIDGE_ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+export const envSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  BRIDGE_PUBLIC_URL: httpUrl.optional(),
+  BRIDGE_ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
 
-    DATABASE_URL: z
-      .string({ error: 'is required: the PostgreSQL URL of the NocoBase database, e.g. postgres://user:pass@host:5432/nocobase' })
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-    DATABASE_POOL_SIZE: int(2, 100).default(10),
-    DATABASE_RUN_MIGRATIONS: bool.default(true),
-    BRIDGE_DB_SCHEMA: identifier.default('wecom_bridge'),
-    BRIDGE_SECRET_KEY: z
-      .string({ error: 'is required: a random string of at least 32 characters (e.g. `openssl rand -base64 48`)' })
-      .min(32, 'must be at least 32 characters')
-      .refine((v) => !v.startsWith('change-me'), 'is still the placeholder from .env.example: set a random value'),
+  DATABASE_URL: z
+    .string({ error: 'is required: the PostgreSQL URL of the NocoBase database, e.g. postgres://user:pass@host:5432/nocobase' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  DATABASE_POOL_SIZE: int(2, 100).default(10),
+  DATABASE_RUN_MIGRATIONS: bool.default(true),
+  BRIDGE_DB_SCHEMA: identifier.default('wecom_bridge'),
+  BRIDGE_SECRET_KEY: z
+    .string({ error: 'is required: a random string of at least 32 characters (e.g. `openssl rand -base64 48`)' })
+    .min(32, 'must be at least 32 characters')
+    .refine((v) => !v.startsWith('change-me'), 'is still the placeholder from .env.example: set a random value'),
 
-    NOCOBASE_DB_SCHEMA: identifier.optional(),
-    NOCOBASE_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,30}$/, 'may only hold letters, digits and _').optional(),
-    NOCOBASE_UNDERSCORED: bool.optional(),
-    NOCOBASE_JWT_SECRET: z.string().min(1).optional(),
-    NOCOBASE_JWT_SECRET_FILE: z.string().min(1).optional(),
-    NOCOBASE_URL: httpUrl.optional(),
+  NOCOBASE_DB_SCHEMA: identifier.optional(),
+  NOCOBASE_TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{0,30}$/, 'may only hold letters, digits and _')
+    .optional(),
+  NOCOBASE_UNDERSCORED: bool.optional(),
+  NOCOBASE_JWT_SECRET: z.string().min(1).optional(),
+  NOCOBASE_JWT_SECRET_FILE: z.string().min(1).optional(),
+  NOCOBASE_URL: httpUrl.optional(),
 
-    WECOM_API_BASE_URL: httpUrl.default('https://qyapi.weixin.qq.com'),
-    WECOM_OAUTH_BASE_URL: httpUrl.default('https://open.weixin.qq.com'),
-    WECOM_LOGIN_BASE_URL: httpUrl.default('https://login.work.weixin.qq.com'),
-    WECOM_TIMEOUT_MS: int(100, 120_000).default(10_000),
-    WECOM_MAX_RETRIES: int(0, 10).default(3),
-    WECOM_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(10_000),
+  WECOM_API_BASE_URL: httpUrl.default('https://qyapi.weixin.qq.com'),
+  WECOM_OAUTH_BASE_URL: httpUrl.default('https://open.weixin.qq.com'),
+  WECOM_LOGIN_BASE_URL: httpUrl.default('https://login.work.weixin.qq.com'),
+  WECOM_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  WECOM_MAX_RETRIES: int(0, 10).default(3),
+  WECOM_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(10_000),
 
-    PHONE_DEFAULT_REGION: z
-      .string()
-      .refine((v) => isSupportedCountry(v), 'must be an ISO 3166 region code such as CN')
-      .default('CN'),
+  PHONE_DEFAULT_REGION: z
+    .string()
+    .refine((v) => isSupportedCountry(v), 'must be an ISO 3166 region code such as CN')
+    .default('CN'),
 
-    // A default authenticator declared by environment (simple deployments).
-    WECOM_AUTHENTICATOR_NAME: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, - or _').default('wecom'),
-    WECOM_AUTHENTICATOR_TITLE: z.string().min(1).default('企业微信'),
-    WECOM_CORP_ID: z.string().regex(/^w[wx][0-9a-zA-Z]+$/, 'must be a WeCom corp ID (ww… or wx…)').optional(),
-    WECOM_AGENT_ID: z.string().regex(/^\d{1,10}$/, 'must be the numeric AgentId of the self-built app').optional(),
-    WECOM_SECRET: z.string().min(8, 'must be the app Secret from the WeCom admin console').optional(),
-    WECOM_CONTACT_SECRET: z.string().min(8, 'must be the contact-sync (通讯录同步) Secret').optional(),
-    WECOM_ORIGIN: httpUrl.optional(),
-    WECOM_BRIDGE_URL: httpUrl.optional(),
-    WECOM_NOCOBASE_AUTHENTICATOR: z.string().min(1).default('basic'),
-    WECOM_AUTO_SIGN_UP: bool.default(false),
-    WECOM_AUTO_LOGIN: bool.default(false),
-    WECOM_WORKBENCH_PATH: z.string().regex(/^\/[^/\\]/, 'must be a path such as /admin or /m').or(z.literal('/')).default('/admin'),
-    WECOM_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (the callback Token)').optional(),
-    WECOM_CALLBACK_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey').optional(),
-    WECOM_PROVISION_ON_SYNC: bool.default(false),
-    WECOM_OFFBOARDING: z.enum(['ignore', 'suspend', 'delete'], 'must be ignore, suspend or delete').default('suspend'),
-    WECOM_OFFBOARDING_THRESHOLD_PERCENT: z.coerce.number().min(0, 'must be 0–100').max(100, 'must be 0–100').default(5),
-    WECOM_SYNC_CRON: z
-      .string()
-      .refine((v) => validateCronExpression(v).valid, 'must be a cron expression such as "0 3 * * *" (unset = no schedule)')
-      .optional(),
-  });
+  // A default authenticator declared by environment (simple deployments).
+  WECOM_AUTHENTICATOR_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, - or _')
+    .default('wecom'),
+  WECOM_AUTHENTICATOR_TITLE: z.string().min(1).default('企业微信'),
+  WECOM_CORP_ID: z
+    .string()
+    .regex(/^w[wx][0-9a-zA-Z]+$/, 'must be a WeCom corp ID (ww… or wx…)')
+    .optional(),
+  WECOM_AGENT_ID: z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be the numeric AgentId of the self-built app')
+    .optional(),
+  WECOM_SECRET: z.string().min(8, 'must be the app Secret from the WeCom admin console').optional(),
+  WECOM_CONTACT_SECRET: z.string().min(8, 'must be the contact-sync (通讯录同步) Secret').optional(),
+  WECOM_ORIGIN: httpUrl.optional(),
+  WECOM_BRIDGE_URL: httpUrl.optional(),
+  WECOM_NOCOBASE_AUTHENTICATOR: z.string().min(1).default('basic'),
+  WECOM_AUTO_SIGN_UP: bool.default(false),
+  WECOM_AUTO_LOGIN: bool.default(false),
+  WECOM_WORKBENCH_PATH: z
+    .string()
+    .regex(/^\/[^/\\]/, 'must be a path such as /admin or /m')
+    .or(z.literal('/'))
+    .default('/admin'),
+  WECOM_CALLBACK_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (the callback Token)')
+    .optional(),
+  WECOM_CALLBACK_AES_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
+    .optional(),
+  WECOM_PROVISION_ON_SYNC: bool.default(false),
+  WECOM_OFFBOARDING: z.enum(['ignore', 'suspend', 'delete'], 'must be ignore, suspend or delete').default('suspend'),
+  WECOM_OFFBOARDING_THRESHOLD_PERCENT: z.coerce.number().min(0, 'must be 0–100').max(100, 'must be 0–100').default(5),
+  WECOM_SYNC_CRON: z
+    .string()
+    .refine((v) => validateCronExpression(v).valid, 'must be a cron expression such as "0 3 * * *" (unset = no schedule)')
+    .optional(),
+});
 
 /** The variables that must come together to declare the default authenticator. */
 export const DEFAULT_AUTHENTICATOR_VARIABLES = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_ORIGIN'] as const;

@@ -50,7 +50,13 @@ describe(loadConfig.name, () => {
   });
 
   it('parses overrides and strips trailing slashes from URLs', () => {
-    const config = loadConfig({ ...valid, NOCOBASE_UNDERSCORED: 'true', NOCOBASE_DB_SCHEMA: 'nb', NOCOBASE_TABLE_PREFIX: 'nb_', NOCOBASE_URL: 'http://nocobase:13000/' });
+    const config = loadConfig({
+      ...valid,
+      NOCOBASE_UNDERSCORED: 'true',
+      NOCOBASE_DB_SCHEMA: 'nb',
+      NOCOBASE_TABLE_PREFIX: 'nb_',
+      NOCOBASE_URL: 'http://nocobase:13000/',
+    });
     expect(config.nocobase).toMatchObject({ underscored: true, schema: 'nb', tablePrefix: 'nb_', url: 'http://nocobase:13000' });
   });
 

@@ -7,10 +7,7 @@ import { DEFAULT_AUTHENTICATOR_VARIABLES, envSchema, type Env } from './env.sche
 /** Raised with every bad variable at once, so an admin fixes them in one pass. */
 export class ConfigValidationError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Invalid configuration — fix these environment variables:\n' +
-        problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
-    );
+    super('Invalid configuration — fix these environment variables:\n' + problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'));
     this.name = 'ConfigValidationError';
   }
 }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 /**
- * Cluster-wide mutual exclusion through PostgreSQL session advisory locks. The lock lives on
- * one dedicated connection, so a replica that dies releases it with its connection and never
- * blocks the next holder.
+ * Cluster-wide mutual exclusion through PostgreSQL advisory locks, keyed by strings. A session
+ * lock lives on one dedicated connection, so a replica that dies releases it with its connection
+ * and never blocks the next holder; a transaction lock ends with its transaction.
  */
 @Injectable()
 export class AdvisoryLockService {
@@ -26,6 +26,11 @@ export class AdvisoryLockService {
     } finally {
       await runner.release();
     }
+  }
+
+  /** Waits for `key` inside the caller's transaction; released at its commit or rollback. */
+  async lockForTransaction(manager: EntityManager, key: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
   }
 
   /** True when some session (any replica) currently holds `key`. */

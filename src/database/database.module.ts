@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AdvisoryLockService } from './advisory-lock.service';
+import { TransactionRunner } from './transaction-runner';
 import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
 
 @Global()
@@ -27,8 +28,7 @@ import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
       },
     }),
   ],
-  providers: [AdvisoryLockService],
-  exports: [AdvisoryLockService],
+  providers: [AdvisoryLockService, TransactionRunner],
+  exports: [AdvisoryLockService, TransactionRunner],
 })
 export class DatabaseModule {}
-

@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { RawResponse } from '../common/http/envelope.interceptor';
-import { NocobaseSchema } from '../nocobase/nocobase-schema';
+import { NocobaseSchema } from '../nocobase/schema/nocobase-schema';
 
 @ApiTags('health')
 @Controller('health')

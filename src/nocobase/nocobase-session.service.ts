@@ -2,9 +2,11 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { NocobaseApiClient } from './nocobase-api.client';
 import { NocobaseException } from './nocobase.exception';
-import { NocobaseSchema } from './nocobase-schema';
 import { NocobaseSessionsRepository } from './nocobase-sessions.repository';
+import { NocobaseUsersRepository } from './nocobase-users.repository';
+import { NocobaseSchema } from './schema/nocobase-schema';
 
 export interface MintedSession {
   token: string;
@@ -41,12 +43,14 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
 
   constructor(
     private readonly repo: NocobaseSessionsRepository,
-    private readonly nb: NocobaseSchema,
+    private readonly users: NocobaseUsersRepository,
+    private readonly api: NocobaseApiClient,
+    private readonly schema: NocobaseSchema,
     private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.nocobase.url) {
+    if (!this.api.configured) {
       this.logger.warn(
         'NOCOBASE_URL is not set: sessions cannot be ended at once (offboarding suspends bindings and roles but the member stays signed in until the token expires). Set NOCOBASE_URL to the address the bridge reaches NocoBase at.',
       );
@@ -54,7 +58,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
   }
 
   async mint(userId: number, authenticator: string): Promise<MintedSession> {
-    if (!this.nb.features.issuedTokens) return this.mintLegacy(userId);
+    if (!this.schema.features.issuedTokens) return this.mintLegacy(userId);
     const policy = await this.repo.tokenPolicy();
     const now = Date.now();
     const jti = randomUUID();
@@ -85,15 +89,16 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
     }
     const userId = Number(payload.userId);
     if (!Number.isInteger(userId) || payload.temp !== true) throw invalid('the token is not a NocoBase session token');
-    if (this.nb.features.issuedTokens) {
+    if (this.schema.features.issuedTokens) {
       if (!payload.jti) throw invalid('the token is not a NocoBase session token');
       const issued = await this.repo.issuedToken(payload.jti);
       if (!issued || issued.userId !== userId) throw invalid('the session is unknown to NocoBase (signed out or renewed)');
       const policy = await this.repo.tokenPolicy();
-      if (Date.now() - Number(payload.signInTime ?? issued.signInTime) > policy.sessionExpirationMs) throw invalid('the NocoBase session has expired; sign in again');
+      if (Date.now() - Number(payload.signInTime ?? issued.signInTime) > policy.sessionExpirationMs)
+        throw invalid('the NocoBase session has expired; sign in again');
     }
     if (await this.repo.isBlacklisted(payload.jti ?? token)) throw invalid('the session was signed out');
-    const roles = await this.repo.rolesOf(userId);
+    const roles = await this.users.rolesOf(userId);
     if (!roles) throw invalid('the user of this session no longer exists');
     return { userId, roles };
   }
@@ -103,11 +108,14 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
    * through NocoBase's API, which blacklists the jti inside the running NocoBase.
    */
   async revokeAll(userId: number): Promise<Revocation> {
-    const base = this.config.nocobase.url;
-    if (!base) throw new NocobaseException('NOCOBASE_API_UNAVAILABLE', "NOCOBASE_URL is not set, so sessions cannot be ended through NocoBase's API");
+    if (!this.api.configured)
+      throw new NocobaseException('NOCOBASE_API_UNAVAILABLE', "NOCOBASE_URL is not set, so sessions cannot be ended through NocoBase's API");
     const policy = await this.repo.tokenPolicy();
-    if (!this.nb.features.issuedTokens) {
-      throw new NocobaseException('NOCOBASE_FEATURE_UNAVAILABLE', 'this NocoBase (< 1.6) keeps no record of sessions, so they cannot be ended one by one; upgrade NocoBase');
+    if (!this.schema.features.issuedTokens) {
+      throw new NocobaseException(
+        'NOCOBASE_FEATURE_UNAVAILABLE',
+        'this NocoBase (< 1.6) keeps no record of sessions, so they cannot be ended one by one; upgrade NocoBase',
+      );
     }
     const sessions = await this.repo.sessionsOf(userId, Date.now() - policy.sessionExpirationMs);
     const result: Revocation = { revoked: 0, failed: 0 };
@@ -119,7 +127,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
       });
       // The session's own authenticator; NocoBase falls back to an enabled one for an unknown name
       // (nocobase.md ★), and any BaseAuth authenticator checks any session token (§3.4).
-      if (await this.signOut(base, twin, s.authenticator || DEFAULT_AUTHENTICATOR, userId)) result.revoked += 1;
+      if (await this.api.signOut(twin, s.authenticator || DEFAULT_AUTHENTICATOR, userId)) result.revoked += 1;
       else result.failed += 1;
     }
     return result;
@@ -132,42 +140,29 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
    * when its cache entry expires or it restarts.
    */
   async refreshCached(userIds: number[]): Promise<{ refreshed: number; failed: number }> {
-    const base = this.config.nocobase.url;
     const result = { refreshed: 0, failed: 0 };
-    if (!base || !userIds.length) return { refreshed: 0, failed: base ? 0 : userIds.length };
+    if (!this.api.configured || !userIds.length) return { refreshed: 0, failed: this.api.configured ? 0 : userIds.length };
     let next = 0;
     const worker = async () => {
       while (next < userIds.length) {
         const userId = userIds[next++];
         const jti = randomUUID();
         const now = Date.now();
-        if (this.nb.features.issuedTokens) {
+        if (this.schema.features.issuedTokens) {
           await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator: DEFAULT_AUTHENTICATOR });
         }
-        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.config.nocobase.jwtSecret, { algorithm: 'HS256', jwtid: jti, expiresIn: TWIN_TTL_SECONDS });
-        if (await this.signOut(base, token, DEFAULT_AUTHENTICATOR, userId)) result.refreshed += 1;
+        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.config.nocobase.jwtSecret, {
+          algorithm: 'HS256',
+          jwtid: jti,
+          expiresIn: TWIN_TTL_SECONDS,
+        });
+        if (await this.api.signOut(token, DEFAULT_AUTHENTICATOR, userId)) result.refreshed += 1;
         else result.failed += 1;
-        if (this.nb.features.issuedTokens) await this.repo.deleteIssuedToken(jti).catch(() => undefined);
+        if (this.schema.features.issuedTokens) await this.repo.deleteIssuedToken(jti).catch(() => undefined);
       }
     };
     await Promise.all(Array.from({ length: Math.min(REFRESH_CONCURRENCY, userIds.length) }, worker));
     return result;
-  }
-
-  private async signOut(base: string, token: string, authenticator: string, userId: number): Promise<boolean> {
-    try {
-      const res = await fetch(new URL('/api/auth:signOut', base), {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'X-Authenticator': authenticator, 'Content-Type': 'application/json' },
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.arrayBuffer();
-      if (!res.ok) this.logger.warn(`NocoBase answered ${res.status} to signing out a session of user ${userId}`);
-      return res.ok;
-    } catch (error) {
-      this.logger.warn(`NocoBase could not be reached to sign out a session of user ${userId}: ${(error as Error).message}`);
-      return false;
-    }
   }
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import ms from 'ms';
 import { DataSource } from 'typeorm';
-import { NocobaseSchema } from './nocobase-schema';
+import { NocobaseSchema } from './schema/nocobase-schema';
 
 /** NocoBase's token policy, in milliseconds (plugin-auth defaults when the row is absent). */
 export interface TokenPolicy {
@@ -22,18 +22,20 @@ export interface IssuedTokenRow {
   authenticator: string;
 }
 
-/** SQL on NocoBase's session tables (issuedTokens, tokenBlacklist, tokenControlConfig) and roles. */
+/** SQL on NocoBase's session tables: issuedTokens, tokenBlacklist, tokenControlConfig. */
 @Injectable()
 export class NocobaseSessionsRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly nb: NocobaseSchema,
+    private readonly schema: NocobaseSchema,
   ) {}
 
   async tokenPolicy(): Promise<TokenPolicy> {
-    if (!this.nb.features.tokenControlConfig) return DEFAULT_TOKEN_POLICY;
-    const c = this.nb.columns('tokenControlConfig');
-    const rows = await this.dataSource.query(`SELECT ${c.config} AS config FROM ${this.nb.table('tokenControlConfig')} WHERE ${c.key} = 'token-policy-config'`);
+    if (!this.schema.features.tokenControlConfig) return DEFAULT_TOKEN_POLICY;
+    const c = this.schema.columns('tokenControlConfig');
+    const rows = await this.dataSource.query(
+      `SELECT ${c.config} AS config FROM ${this.schema.table('tokenControlConfig')} WHERE ${c.key} = 'token-policy-config'`,
+    );
     const raw = typeof rows[0]?.config === 'string' ? JSON.parse(rows[0].config) : (rows[0]?.config ?? {});
     const read = (value: unknown, fallback: number) => {
       const parsed = typeof value === 'string' ? ms(value as ms.StringValue) : typeof value === 'number' ? value : undefined;
@@ -48,26 +50,26 @@ export class NocobaseSessionsRepository {
 
   /** As TokenController.add: the row NocoBase checks (and renews) a session against. */
   async deleteIssuedToken(jti: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM ${this.nb.table('issuedTokens')} WHERE ${this.nb.column('issuedTokens', 'jti')}::text = $1`, [jti]);
+    await this.dataSource.query(`DELETE FROM ${this.schema.table('issuedTokens')} WHERE ${this.schema.column('issuedTokens', 'jti')}::text = $1`, [jti]);
   }
 
   async insertIssuedToken(row: IssuedTokenRow): Promise<void> {
-    const c = this.nb.columns('issuedTokens');
+    const c = this.schema.columns('issuedTokens');
     const cols = [c.id, c.jti, c.signInTime, c.issuedTime, c.userId, c.createdAt, c.updatedAt];
     const values: unknown[] = [row.id, row.jti, row.signInTime, row.issuedTime, row.userId];
-    if (this.nb.features.tokenAuthenticatorColumn) {
+    if (this.schema.features.tokenAuthenticatorColumn) {
       cols.push(c.authenticator);
       values.push(row.authenticator);
     }
     const params = values.map((_, i) => `$${i + 1}`);
     params.splice(5, 0, 'now()', 'now()');
-    await this.dataSource.query(`INSERT INTO ${this.nb.table('issuedTokens')} (${cols.join(', ')}) VALUES (${params.join(', ')})`, values);
+    await this.dataSource.query(`INSERT INTO ${this.schema.table('issuedTokens')} (${cols.join(', ')}) VALUES (${params.join(', ')})`, values);
   }
 
   async issuedToken(jti: string): Promise<{ userId: number; signInTime: number } | null> {
-    const c = this.nb.columns('issuedTokens');
+    const c = this.schema.columns('issuedTokens');
     const rows = await this.dataSource.query(
-      `SELECT ${c.userId} AS "userId", ${c.signInTime} AS "signInTime" FROM ${this.nb.table('issuedTokens')} WHERE ${c.jti} = $1`,
+      `SELECT ${c.userId} AS "userId", ${c.signInTime} AS "signInTime" FROM ${this.schema.table('issuedTokens')} WHERE ${c.jti} = $1`,
       [jti],
     );
     return rows.length ? { userId: Number(rows[0].userId), signInTime: Number(rows[0].signInTime) } : null;
@@ -75,18 +77,18 @@ export class NocobaseSessionsRepository {
 
   /** The user's issued sessions NocoBase may still accept (within the session lifetime, not signed out). */
   async sessionsOf(userId: number, notSignedInBefore: number): Promise<Array<{ jti: string; signInTime: number; authenticator: string | null }>> {
-    const c = this.nb.columns('issuedTokens');
-    const authenticator = this.nb.features.tokenAuthenticatorColumn ? `it.${c.authenticator}` : 'NULL';
+    const c = this.schema.columns('issuedTokens');
+    const authenticator = this.schema.features.tokenAuthenticatorColumn ? `it.${c.authenticator}` : 'NULL';
     // Signing out only blacklists the jti (the issuedTokens row stays), and NocoBase refuses a
     // blacklisted twin with 401 BLOCKED_TOKEN: those sessions are already over, so skip them.
     let notBlocked = '';
-    if (this.nb.features.tokenBlacklist) {
-      const b = this.nb.columns('tokenBlacklist');
-      notBlocked = `AND NOT EXISTS (SELECT 1 FROM ${this.nb.table('tokenBlacklist')} tb WHERE tb.${b.token} = it.${c.jti}::text)`;
+    if (this.schema.features.tokenBlacklist) {
+      const b = this.schema.columns('tokenBlacklist');
+      notBlocked = `AND NOT EXISTS (SELECT 1 FROM ${this.schema.table('tokenBlacklist')} tb WHERE tb.${b.token} = it.${c.jti}::text)`;
     }
     const rows = await this.dataSource.query(
       `SELECT it.${c.jti}::text AS jti, it.${c.signInTime} AS "signInTime", ${authenticator} AS authenticator
-         FROM ${this.nb.table('issuedTokens')} it
+         FROM ${this.schema.table('issuedTokens')} it
         WHERE it.${c.userId} = $1 AND it.${c.signInTime} >= $2 ${notBlocked}`,
       [userId, notSignedInBefore],
     );
@@ -98,23 +100,9 @@ export class NocobaseSessionsRepository {
   }
 
   async isBlacklisted(jti: string): Promise<boolean> {
-    if (!this.nb.features.tokenBlacklist) return false;
-    const c = this.nb.columns('tokenBlacklist');
-    const rows = await this.dataSource.query(`SELECT 1 FROM ${this.nb.table('tokenBlacklist')} WHERE ${c.token} = $1 LIMIT 1`, [jti]);
+    if (!this.schema.features.tokenBlacklist) return false;
+    const c = this.schema.columns('tokenBlacklist');
+    const rows = await this.dataSource.query(`SELECT 1 FROM ${this.schema.table('tokenBlacklist')} WHERE ${c.token} = $1 LIMIT 1`, [jti]);
     return rows.length > 0;
-  }
-
-  /** Role names of a user, or null when the user does not exist. */
-  async rolesOf(userId: number): Promise<string[] | null> {
-    const u = this.nb.columns('users');
-    const r = this.nb.columns('rolesUsers');
-    const rows = await this.dataSource.query(
-      `SELECT ru.${r.roleName} AS role FROM ${this.nb.table('users')} u
-         LEFT JOIN ${this.nb.table('rolesUsers')} ru ON ru.${r.userId} = u.${u.id}
-        WHERE u.${u.id} = $1`,
-      [userId],
-    );
-    if (!rows.length) return null;
-    return rows.map((x: { role: string | null }) => x.role).filter((x: string | null): x is string => x !== null);
   }
 }

@@ -1,4 +1,4 @@
-import { AppException } from '../common/exceptions/app.exception';
+import { AppException, type ErrorStatusTable } from '../common/exceptions/app.exception';
 
 export type NocobaseErrorCode =
   | 'NOT_A_NOCOBASE_DATABASE'
@@ -9,11 +9,18 @@ export type NocobaseErrorCode =
   | 'NOCOBASE_API_ERROR'
   | 'NOCOBASE_SESSION_INVALID';
 
-export class NocobaseException extends AppException<NocobaseErrorCode> {
-  constructor(code: NocobaseErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
+/** A database that is not NocoBase's stops the start (500s are start-up errors here); a missing plugin is 501. */
+export const NOCOBASE_ERROR_STATUS = {
+  NOT_A_NOCOBASE_DATABASE: 500,
+  AMBIGUOUS_NOCOBASE_SCHEMA: 500,
+  NOCOBASE_COLUMN_MISSING: 500,
+  NOCOBASE_FEATURE_UNAVAILABLE: 501,
+  NOCOBASE_API_UNAVAILABLE: 503,
+  NOCOBASE_API_ERROR: 502,
+  NOCOBASE_SESSION_INVALID: 401,
+} as const satisfies ErrorStatusTable<NocobaseErrorCode>;
 
+export class NocobaseException extends AppException<NocobaseErrorCode> {
   static tableUnavailable(table: string, schema: string): NocobaseException {
     return new NocobaseException(
       'NOCOBASE_FEATURE_UNAVAILABLE',

@@ -1,5 +1,7 @@
-import { AppException } from '../common/exceptions/app.exception';
-import { registerErrorStatuses } from '../common/http/error-status';
+import { AppException, type ErrorStatusTable } from '../common/exceptions/app.exception';
+
+export type SyncErrorCode =
+  'SYNC_RUN_NOT_FOUND' | 'SYNC_NOT_CONFIGURED' | 'SYNC_LOCK_HELD' | 'CALLBACK_NOT_CONFIGURED' | 'CALLBACK_SIGNATURE_INVALID' | 'CALLBACK_MALFORMED';
 
 export const SYNC_ERROR_STATUS = {
   SYNC_RUN_NOT_FOUND: 404,
@@ -8,13 +10,6 @@ export const SYNC_ERROR_STATUS = {
   CALLBACK_NOT_CONFIGURED: 404,
   CALLBACK_SIGNATURE_INVALID: 403,
   CALLBACK_MALFORMED: 400,
-} as const;
-registerErrorStatuses(SYNC_ERROR_STATUS);
+} as const satisfies ErrorStatusTable<SyncErrorCode>;
 
-export type SyncErrorCode = keyof typeof SYNC_ERROR_STATUS;
-
-export class SyncException extends AppException<SyncErrorCode> {
-  constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class SyncException extends AppException<SyncErrorCode> {}

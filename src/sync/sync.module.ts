@@ -2,26 +2,28 @@ import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module';
 import { UsersModule } from '../users/users.module';
-import { AdminSyncRunsController } from './admin-sync-runs.controller';
-import { ContactEventsRepository } from './contact-events.repository';
-import { ContactEventsService } from './contact-events.service';
-import { DirectoryFetcher } from './directory-fetcher.service';
-import { NocobaseDirectoryRepository } from './nocobase-directory.repository';
-import { SyncApplierService } from './sync-applier.service';
-import { SyncRunsRepository } from './sync-runs.repository';
-import { SyncScheduler } from './sync-scheduler.service';
-import { SyncStateRepository } from './sync-state.repository';
+import { SyncApplierService } from './apply/sync-applier.service';
+import { DirectoryMirrorRepository } from './directory-mirror.repository';
+import { ContactEventsRepository } from './events/contact-events.repository';
+import { ContactEventsService } from './events/contact-events.service';
+import { WecomEventsController } from './events/wecom-events.controller';
+import { DirectoryFetcher } from './fetch/directory-fetcher.service';
+import { AdminSyncRunsController } from './runs/admin-sync-runs.controller';
+import { SyncRunsRepository } from './runs/sync-runs.repository';
+import { SyncScheduler } from './runs/sync-scheduler.service';
 import { SyncService } from './sync.service';
-import { WecomEventsController } from './wecom-events.controller';
 
+/**
+ * The directory sync: fetch (WeCom reads), plan (pure), apply (NocoBase writes), runs (queue,
+ * schedule, admin API) and events (WeCom's contact-change callbacks).
+ */
 @Module({})
 export class SyncModule {
   /** `schedule: false` for one-shot processes such as the CLI, which must not start cron timers. */
   static forRoot(options: { schedule: boolean }): DynamicModule {
     const providers: Provider[] = [
       DirectoryFetcher,
-      NocobaseDirectoryRepository,
-      SyncStateRepository,
+      DirectoryMirrorRepository,
       SyncRunsRepository,
       SyncApplierService,
       SyncService,

@@ -1,20 +1,23 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { hostname } from 'node:os';
-import type { Authenticator } from '../auth/authenticator';
+import type { Authenticator } from '../auth/authenticators/authenticator';
 import { AppException } from '../common/exceptions/app.exception';
 import { AppConfig } from '../config/app-config';
 import { AdvisoryLockService } from '../database/advisory-lock.service';
+import { NocobaseUsersRepository } from '../nocobase/nocobase-users.repository';
+import { BindingsRepository } from '../users/bindings.repository';
 import { normalizePhone } from '../users/phone';
-import { DirectoryFetcher } from './directory-fetcher.service';
-import type { DirectorySnapshot } from './directory.types';
-import { hashMember } from './member-hash';
-import { NocobaseDirectoryRepository } from './nocobase-directory.repository';
-import { SnowflakeIdGenerator } from './snowflake-id';
-import { SyncApplierService, type ItemRecorder } from './sync-applier.service';
-import type { CurrentBinding, CurrentState, SyncPlan } from './sync-plan.types';
-import { DirectoryPlanner, isRecorded, type SliceState } from './sync-planner';
-import { MAX_ITEMS_PER_RUN, SyncRunsRepository, type RunTrigger, type SyncRun } from './sync-runs.repository';
-import { SyncStateRepository, type UseridRange } from './sync-state.repository';
+import type { UseridRange } from '../users/userid-range';
+import { departmentItem, memberItem, type ItemRecorder } from './apply/item-outcome';
+import { SyncApplierService } from './apply/sync-applier.service';
+import { DirectoryMirrorRepository } from './directory-mirror.repository';
+import { DirectoryFetcher } from './fetch/directory-fetcher.service';
+import type { DirectorySnapshot } from './fetch/directory.types';
+import { hashMember } from './plan/member-hash';
+import { SnowflakeIdGenerator } from './plan/snowflake-id';
+import type { CurrentBinding, CurrentState, SyncPlan } from './plan/sync-plan.types';
+import { DirectoryPlanner, isRecorded, type SliceState } from './plan/sync-planner';
+import { MAX_ITEMS_PER_RUN, SyncRunsRepository, type RunTrigger, type SyncRun } from './runs/sync-runs.repository';
 
 /** How often a running run's progress is written to its row at most. */
 const PROGRESS_WRITE_MS = 200;
@@ -48,17 +51,22 @@ export class SyncService implements OnModuleDestroy {
     private readonly lock: AdvisoryLockService,
     private readonly fetcher: DirectoryFetcher,
     private readonly applier: SyncApplierService,
-    private readonly state: SyncStateRepository,
-    private readonly directory: NocobaseDirectoryRepository,
+    private readonly mirror: DirectoryMirrorRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly users: NocobaseUsersRepository,
     private readonly config: AppConfig,
   ) {}
 
   /** Queues and starts a run, or returns the one already queued or running for the authenticator. */
-  async trigger(a: Authenticator, trigger: RunTrigger, options: SyncRunOptions = {}): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
+  async trigger(
+    authenticator: Authenticator,
+    trigger: RunTrigger,
+    options: SyncRunOptions = {},
+  ): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const run = await this.runs.tryQueue({ authenticatorId: a.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force) });
-      if (run) return { run, alreadyRunning: false, done: this.execute(a, run, options) };
-      const active = await this.runs.findActive(a.id);
+      const run = await this.runs.tryQueue({ authenticatorId: authenticator.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force) });
+      if (run) return { run, alreadyRunning: false, done: this.execute(authenticator, run, options) };
+      const active = await this.runs.findActive(authenticator.id);
       if (!active) continue;
       if (await this.isAbandoned(active)) {
         await this.runs.finish(active.id, { status: 'failed', errorCode: 'REPLICA_LOST', error: 'the replica running this sync stopped before it finished' });
@@ -89,9 +97,9 @@ export class SyncService implements OnModuleDestroy {
     return Date.now() - run.createdAt.getTime() > 60_000;
   }
 
-  private async execute(a: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
+  private async execute(authenticator: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
     try {
-      const outcome = await this.lock.tryWithLock(syncLockKey(a.id), () => this.runLocked(a, run, options));
+      const outcome = await this.lock.tryWithLock(syncLockKey(authenticator.id), () => this.runLocked(authenticator, run, options));
       if (outcome.acquired) return outcome.result;
       return await this.finish(run, { status: 'failed', errorCode: 'SYNC_LOCK_HELD', error: 'another replica is syncing this authenticator' });
     } catch (error) {
@@ -100,7 +108,7 @@ export class SyncService implements OnModuleDestroy {
     }
   }
 
-  private async runLocked(a: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
+  private async runLocked(authenticator: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
     await this.runs.markRunning(run.id, this.replica);
     const calls = this.fetcher.callCounter();
     // Progress comes per department read and per chunk written (thousands of times in a large run):
@@ -116,30 +124,30 @@ export class SyncService implements OnModuleDestroy {
     try {
       await report('fetch', 0, 0);
       snapshot = options.onlyMembers
-        ? await this.fetcher.fetchMembers(a, options.onlyMembers)
-        : await this.fetcher.fetch(a, (done, total) => void report('fetch', done, total));
+        ? await this.fetcher.fetchMembers(authenticator, options.onlyMembers)
+        : await this.fetcher.fetch(authenticator, (done, total) => void report('fetch', done, total));
     } catch (error) {
       return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
     }
 
-    const plan = await this.plan(a, run, snapshot, options.onlyMembers, (done, total) => void report('plan', done, total));
+    const plan = await this.plan(authenticator, run, snapshot, options.onlyMembers, (done, total) => void report('plan', done, total));
     const counts = { ...plan.counts };
 
-    if (run.dryRun || plan.aborted) {
+    if (run.dryRun || plan.abortReason) {
       await this.itemRecorder(run.id)(plannedItems(plan));
       return this.finish(run, {
-        status: plan.aborted ? 'aborted' : 'succeeded',
+        status: plan.abortReason ? 'aborted' : 'succeeded',
         counts,
         apiCalls: calls(),
         rowsWritten: 0,
-        errorCode: plan.aborted ? 'OFFBOARDING_THRESHOLD' : null,
-        error: plan.aborted,
+        errorCode: plan.abortReason ? 'OFFBOARDING_THRESHOLD' : null,
+        error: plan.abortReason,
       });
     }
 
     const total = plan.members.length;
     await report('apply', 0, total);
-    const result = await this.applier.apply(a, plan, hashMember, (done) => void report('apply', done, total), this.itemRecorder(run.id));
+    const result = await this.applier.apply(authenticator, plan, hashMember, (done) => void report('apply', done, total), this.itemRecorder(run.id));
     return this.finish(run, {
       status: 'succeeded',
       counts: { ...counts, failed: result.failed },
@@ -158,19 +166,25 @@ export class SyncService implements OnModuleDestroy {
    * Plans `planSlice` members at a time, in userid order, loading only that range's bindings, users,
    * mirror rows and memberships: at 100,000 members the state is never all in memory at once.
    */
-  private async plan(a: Authenticator, run: SyncRun, snapshot: DirectorySnapshot, onlyMembers: string[] | undefined, onProgress: (done: number, total: number) => void): Promise<SyncPlan> {
+  private async plan(
+    authenticator: Authenticator,
+    run: SyncRun,
+    snapshot: DirectorySnapshot,
+    onlyMembers: string[] | undefined,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<SyncPlan> {
     const contacts = await this.contactsInUse(snapshot);
-    const planner = new DirectoryPlanner(snapshot, await this.state.departmentMap(a.id), contacts, {
-      provisionOnSync: a.provisionOnSync,
-      offboarding: a.offboarding,
-      thresholdPercent: a.offboardingThresholdPercent,
+    const planner = new DirectoryPlanner(snapshot, await this.mirror.departmentMap(authenticator.id), contacts, {
+      provisionOnSync: authenticator.provisionOnSync,
+      offboarding: authenticator.offboarding,
+      thresholdPercent: authenticator.offboardingThresholdPercent,
       force: Boolean(run.force || onlyMembers),
       normalizePhone: (raw) => normalizePhone(raw, this.config.auth.phoneDefaultRegion),
       hashMember,
       newDepartmentId: () => this.ids.next(),
     });
     if (onlyMembers) {
-      planner.addMembers(snapshot.members, await this.sliceState(a.id, { userids: onlyMembers }, contacts.phoneOfUser));
+      planner.addMembers(snapshot.members, await this.sliceState(authenticator.id, { userids: onlyMembers }, contacts.phoneOfUser));
       return planner.finish();
     }
     const members = snapshot.members; // sorted by userid (the fetcher's byte order)
@@ -178,7 +192,7 @@ export class SyncService implements OnModuleDestroy {
       const slice = members.slice(i, i + this.planSlice);
       const after = i === 0 ? null : members[i - 1].userid;
       const upTo = i + this.planSlice >= members.length ? null : slice[slice.length - 1].userid;
-      planner.addMembers(slice, await this.sliceState(a.id, { after, upTo }, contacts.phoneOfUser));
+      planner.addMembers(slice, await this.sliceState(authenticator.id, { after, upTo }, contacts.phoneOfUser));
       onProgress(Math.min(i + this.planSlice, members.length), members.length);
     }
     return planner.finish();
@@ -187,21 +201,37 @@ export class SyncService implements OnModuleDestroy {
   /** `phoneOfUser`: users' phones already normalised for contactsInUse (parsing each twice cost ~1 s at 100k). */
   private async sliceState(authenticatorId: number, range: UseridRange, phoneOfUser: Map<number, string>): Promise<SliceState> {
     const region = this.config.auth.phoneDefaultRegion;
-    const rows = await this.state.bindings(authenticatorId, range);
-    const users = await this.directory.usersByIds(rows.map((b) => b.userId));
+    const rows = await this.bindings.forPlanning(authenticatorId, range);
+    const users = await this.users.directoryFields(rows.map((b) => b.nocobaseUserId));
     // Built field by field: spreading rest objects gave each of 100,000 bindings its own hidden class (24 MB).
     const bindings: CurrentBinding[] = rows.map((b) => {
-      const u = users.get(b.userId);
+      const u = users.get(b.nocobaseUserId);
+      const phone = phoneOfUser.get(b.nocobaseUserId) ?? normalizePhone(u?.phone, region);
       return {
         bindingId: b.bindingId,
         wecomUserid: b.wecomUserid,
         source: b.source,
         phone: b.phone,
         suspended: b.suspended,
-        user: u ? { id: b.userId, nickname: u.nickname, email: u.email?.toLowerCase() ?? null, phone: phoneOfUser.get(b.userId) ?? normalizePhone(u.phone, region), mainDepartmentId: u.mainDepartmentId, protected: u.protected } : null,
+        user: u
+          ? {
+              id: b.nocobaseUserId,
+              nickname: u.nickname,
+              email: u.email?.toLowerCase() ?? null,
+              phone,
+              mainDepartmentId: u.mainDepartmentId,
+              isPrivileged: u.isPrivileged,
+            }
+          : null,
       };
     });
-    const [mirror, memberships] = await Promise.all([this.state.mirror(authenticatorId, range), this.state.memberships(authenticatorId, rows.map((b) => b.userId))]);
+    const [mirror, memberships] = await Promise.all([
+      this.mirror.mirror(authenticatorId, range),
+      this.mirror.memberships(
+        authenticatorId,
+        rows.map((b) => b.nocobaseUserId),
+      ),
+    ]);
     return { bindings, mirror, memberships };
   }
 
@@ -211,7 +241,7 @@ export class SyncService implements OnModuleDestroy {
     const phoneOfUser = new Map<number, string>();
     const emailsInUse = new Map<string, number>();
     if (snapshot.members.some((m) => m.mobile || m.email)) {
-      for (const c of await this.directory.contactsInUse()) {
+      for (const c of await this.users.contactsInUse()) {
         const phone = normalizePhone(c.phone, this.config.auth.phoneDefaultRegion);
         if (phone) {
           phonesInUse.set(phone, c.id);
@@ -246,19 +276,7 @@ function errorFields(error: unknown): { errorCode: string; error: string } {
 
 function plannedItems(plan: SyncPlan) {
   return [
-    ...plan.departments
-      .filter((d) => d.action !== 'unchanged')
-      .map((d) => ({ kind: 'department' as const, key: String(d.wecomId), action: d.action, outcome: 'planned' as const, reason: d.reason, changes: { title: d.title, parentNocobaseId: d.parentNocobaseId }, error: null })),
-    ...plan.members
-      .filter(isRecorded)
-      .map((m) => ({
-        kind: 'member' as const,
-        key: m.userid,
-        action: m.action,
-        outcome: 'planned' as const,
-        reason: m.reason,
-        changes: { fields: m.changes, addMemberships: m.addMemberships, removeMemberships: m.removeMemberships, conflicts: m.conflicts },
-        error: null,
-      })),
+    ...plan.departments.filter((d) => d.action !== 'unchanged').map((d) => departmentItem(d, 'planned', null)),
+    ...plan.members.filter(isRecorded).map((c) => memberItem(c, 'planned', null)),
   ];
 }

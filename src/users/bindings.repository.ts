@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { qualified } from '../database/sql';
+import { affectedRows, qualified, selectPage } from '../database/sql';
+import { useridRangeCondition, type UseridRange } from './userid-range';
+
+export type BindingSource = 'login' | 'sync';
 
 export interface Binding {
   id: number;
@@ -10,12 +13,22 @@ export interface Binding {
   wecomUserid: string;
   nocobaseUserId: number;
   phone: string | null;
-  source: 'login' | 'sync';
+  source: BindingSource;
   firstInClientAuthAt: Date | null;
   lastLoginAt: Date | null;
   suspendedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** What the sync planner reads of each binding: a lean row, since a large run reads 100,000 of them. */
+export interface PlannedBinding {
+  bindingId: number;
+  wecomUserid: string;
+  nocobaseUserId: number;
+  source: BindingSource;
+  phone: string | null;
+  suspended: boolean;
 }
 
 export interface BindingFilter {
@@ -28,16 +41,27 @@ export interface BindingFilter {
 const COLUMNS = `id, authenticator_id, wecom_userid, nocobase_user_id, phone, source, first_in_client_auth_at,
   last_login_at, suspended_at, created_at, updated_at`;
 
-/** WeCom userid ↔ phone ↔ NocoBase user, per authenticator (the bridge's own table). */
+/**
+ * WeCom userid ↔ phone ↔ NocoBase user, per authenticator, and the roles a suspension took away:
+ * every statement on `bindings` and `suspended_roles`.
+ *
+ * The locking rule: no write overwrites a binding it did not read. The unique keys (authenticator,
+ * userid) and (authenticator, NocoBase user) decide between concurrent creators (a sync's insert
+ * yields to an existing binding: ON CONFLICT DO NOTHING), and every change to an existing binding
+ * names the NocoBase user it was planned against, so a binding re-made in between is left alone.
+ * Logins of one member are additionally serialised by LoginPolicyService's advisory lock.
+ */
 @Injectable()
 export class BindingsRepository {
   private readonly table: string;
+  private readonly suspendedRoles: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     config: AppConfig,
   ) {
     this.table = qualified(config.database.bridgeSchema, 'bindings');
+    this.suspendedRoles = qualified(config.database.bridgeSchema, 'suspended_roles');
   }
 
   async findByUserid(authenticatorId: number, wecomUserid: string, manager: EntityManager = this.dataSource.manager): Promise<Binding | null> {
@@ -84,38 +108,107 @@ export class BindingsRepository {
     }
   }
 
-  async deleteStale(id: number, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
-  }
-
   async list(filter: BindingFilter, page: number, pageSize: number): Promise<{ rows: Binding[]; count: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.authenticatorId !== undefined) add('authenticator_id = ?', filter.authenticatorId);
-    if (filter.nocobaseUserId !== undefined) add('nocobase_user_id = ?', filter.nocobaseUserId);
-    if (filter.wecomUserid !== undefined) add('wecom_userid = ?', filter.wecomUserid);
-    if (filter.phone !== undefined) add('phone = ?', filter.phone);
+    const add = (column: string, value: unknown) => where.push(`${column} = $${params.push(value)}`);
+    if (filter.authenticatorId !== undefined) add('authenticator_id', filter.authenticatorId);
+    if (filter.nocobaseUserId !== undefined) add('nocobase_user_id', filter.nocobaseUserId);
+    if (filter.wecomUserid !== undefined) add('wecom_userid', filter.wecomUserid);
+    if (filter.phone !== undefined) add('phone', filter.phone);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM ${this.table} ${clause}`, params);
-    const rows = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM ${this.table} ${clause} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, pageSize, (page - 1) * pageSize],
+    const { rows, count } = await selectPage<Record<string, unknown>>(
+      this.dataSource,
+      { columns: COLUMNS, from: this.table, where: clause, orderBy: 'id', params },
+      page,
+      pageSize,
     );
     return { rows: rows.map(toBinding), count };
   }
 
-  async allOf(authenticatorId: number): Promise<Binding[]> {
-    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE authenticator_id = $1`, [authenticatorId]);
-    return rows.map(toBinding);
+  /** The bindings of a userid range, as the sync planner needs them. */
+  async forPlanning(authenticatorId: number, range: UseridRange): Promise<PlannedBinding[]> {
+    const { sql, params } = useridRangeCondition('wecom_userid', range, 2);
+    const rows = await this.dataSource.query(
+      `SELECT id, wecom_userid, nocobase_user_id, source, phone, suspended_at IS NOT NULL AS suspended FROM ${this.table}
+        WHERE authenticator_id = $1 AND ${sql}`,
+      [authenticatorId, ...params],
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      bindingId: Number(r.id),
+      wecomUserid: r.wecom_userid as string,
+      nocobaseUserId: Number(r.nocobase_user_id),
+      source: r.source as BindingSource,
+      phone: (r.phone as string) ?? null,
+      suspended: r.suspended as boolean,
+    }));
   }
 
-  async delete(id: number): Promise<boolean> {
-    const [, affected] = await this.dataSource.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
-    return affected > 0;
+  /**
+   * Bindings for users the sync is creating. A member bound in the meantime (a login between plan
+   * and apply) keeps that binding: returns the userids actually bound here, whose users may be created.
+   */
+  async insertFromSync(
+    authenticatorId: number,
+    rows: { wecomUserid: string; nocobaseUserId: number; phone: string | null }[],
+    m: EntityManager,
+  ): Promise<Set<string>> {
+    if (!rows.length) return new Set();
+    const inserted = await m.query(
+      `INSERT INTO ${this.table} (authenticator_id, wecom_userid, nocobase_user_id, phone, source)
+       SELECT $1, u, id, p, 'sync' FROM unnest($2::text[], $3::bigint[], $4::text[]) AS x(u, id, p)
+       ON CONFLICT DO NOTHING
+       RETURNING wecom_userid`,
+      [authenticatorId, rows.map((r) => r.wecomUserid), rows.map((r) => r.nocobaseUserId), rows.map((r) => r.phone)],
+    );
+    return new Set(inserted.map((r: { wecom_userid: string }) => r.wecom_userid));
+  }
+
+  /** Suspends or restores bindings that still point at the users they were planned against; returns those changed. */
+  async setSuspended(bindings: { id: number; nocobaseUserId: number }[], suspended: boolean, m: EntityManager): Promise<number> {
+    if (!bindings.length) return 0;
+    return affectedRows(
+      await m.query(
+        `UPDATE ${this.table} AS b SET suspended_at = ${suspended ? 'now()' : 'NULL'}, updated_at = now()
+           FROM unnest($1::bigint[], $2::bigint[]) AS t(id, user_id) WHERE b.id = t.id AND b.nocobase_user_id = t.user_id`,
+        [bindings.map((b) => b.id), bindings.map((b) => b.nocobaseUserId)],
+      ),
+    );
+  }
+
+  /** Deletes bindings that still point at the users they were planned against. */
+  async deletePlanned(bindings: { id: number; nocobaseUserId: number }[], m: EntityManager): Promise<number> {
+    if (!bindings.length) return 0;
+    return affectedRows(
+      await m.query(
+        `DELETE FROM ${this.table} AS b USING unnest($1::bigint[], $2::bigint[]) AS t(id, user_id) WHERE b.id = t.id AND b.nocobase_user_id = t.user_id`,
+        [bindings.map((b) => b.id), bindings.map((b) => b.nocobaseUserId)],
+      ),
+    );
+  }
+
+  /** Deletes one binding (an admin unbinding, or a login finding its NocoBase user gone). */
+  async delete(id: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    return affectedRows(await manager.query(`DELETE FROM ${this.table} WHERE id = $1`, [id])) > 0;
+  }
+
+  async rememberSuspendedRoles(bindingId: number, roles: string[], m: EntityManager): Promise<void> {
+    if (!roles.length) return;
+    await m.query(`INSERT INTO ${this.suspendedRoles} (binding_id, role_name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [bindingId, roles]);
+  }
+
+  async takeSuspendedRoles(bindingId: number, m: EntityManager): Promise<string[]> {
+    const [rows] = await m.query(`DELETE FROM ${this.suspendedRoles} WHERE binding_id = $1 RETURNING role_name`, [bindingId]);
+    return (rows as { role_name: string }[]).map((r) => r.role_name);
+  }
+
+  /** WeCom lets a system-generated userid be changed once (update_user with NewUserID): the binding follows. */
+  async renameUserid(authenticatorId: number, from: string, to: string, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE ${this.table} SET wecom_userid = $3, updated_at = now() WHERE authenticator_id = $1 AND wecom_userid = $2`, [
+      authenticatorId,
+      from,
+      to,
+    ]);
   }
 }
 
@@ -126,7 +219,7 @@ function toBinding(row: Record<string, unknown>): Binding {
     wecomUserid: row.wecom_userid as string,
     nocobaseUserId: Number(row.nocobase_user_id),
     phone: (row.phone as string) ?? null,
-    source: row.source as Binding['source'],
+    source: row.source as BindingSource,
     firstInClientAuthAt: (row.first_in_client_auth_at as Date) ?? null,
     lastLoginAt: (row.last_login_at as Date) ?? null,
     suspendedAt: (row.suspended_at as Date) ?? null,

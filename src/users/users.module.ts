@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { BindingsRepository } from './bindings.repository';
-import { NocobaseUsersRepository } from './nocobase-users.repository';
 
+/** Who is who: WeCom members bound to NocoBase users (the bindings table and what a suspension took). */
 @Module({
-  providers: [NocobaseUsersRepository, BindingsRepository],
-  exports: [NocobaseUsersRepository, BindingsRepository],
+  providers: [BindingsRepository],
+  exports: [BindingsRepository],
 })
 export class UsersModule {}

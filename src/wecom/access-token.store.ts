@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppConfig } from '../config/app-config';
+import { AdvisoryLockService } from '../database/advisory-lock.service';
 import { qualified } from '../database/sql';
 
 export interface CachedToken {
@@ -35,6 +36,7 @@ export class DbAccessTokenStore implements AccessTokenStore {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly box: SecretBox,
+    private readonly locks: AdvisoryLockService,
     config: AppConfig,
   ) {
     this.table = qualified(config.database.bridgeSchema, 'wecom_access_tokens');
@@ -47,7 +49,7 @@ export class DbAccessTokenStore implements AccessTokenStore {
 
   async refresh(key: string, corpId: string, usable: (t: CachedToken) => boolean, fetch: () => Promise<CachedToken>): Promise<CachedToken> {
     return this.dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`wecom-bridge:token:${key}`]);
+      await this.locks.lockForTransaction(m, `wecom-bridge:token:${key}`);
       const rows = await m.query(`SELECT token_sealed, expires_at FROM ${this.table} WHERE cache_key = $1`, [key]);
       const stored = rows.length ? this.unseal(rows[0]) : null;
       if (stored && usable(stored)) return stored;

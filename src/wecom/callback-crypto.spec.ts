@@ -15,7 +15,8 @@ const OFFICIAL = {
 };
 
 const crypto = new CallbackCrypto(OFFICIAL.token, OFFICIAL.aesKey, OFFICIAL.corpId);
-const XML = '<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Event><![CDATA[change_contact]]></Event><ChangeType>create_user</ChangeType><UserID><![CDATA[张三]]></UserID></xml>';
+const XML =
+  '<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Event><![CDATA[change_contact]]></Event><ChangeType>create_user</ChangeType><UserID><![CDATA[张三]]></UserID></xml>';
 
 describe(CallbackCrypto.name, () => {
   it("answers the official sample's echostr handshake", () => {

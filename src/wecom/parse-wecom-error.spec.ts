@@ -1,7 +1,8 @@
 import { callerIpFromErrmsg, parseWecomError } from './parse-wecom-error';
 import type { WecomErrorCode } from './wecom.exception';
 
-const tail = (code: number, ip = '203.0.113.7') => `, hint: [1700000000_12_abcdef], from ip: ${ip}, more info at https://open.work.weixin.qq.com/devtool/query?e=${code}`;
+const tail = (code: number, ip = '203.0.113.7') =>
+  `, hint: [1700000000_12_abcdef], from ip: ${ip}, more info at https://open.work.weixin.qq.com/devtool/query?e=${code}`;
 const ctx = { api: 'user/get', corpId: 'ww1234' };
 
 describe(parseWecomError.name, () => {

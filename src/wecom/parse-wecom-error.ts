@@ -64,7 +64,10 @@ function describe(errcode: number, errmsg: string, ctx: WecomErrorContext): [Wec
       ];
     case 60003:
     case 60123:
-      return ['WECOM_DEPARTMENT_NOT_FOUND', `${ctx.subject ? `department ${ctx.subject}` : 'the department'} does not exist or is outside the app's visible range`];
+      return [
+        'WECOM_DEPARTMENT_NOT_FOUND',
+        `${ctx.subject ? `department ${ctx.subject}` : 'the department'} does not exist or is outside the app's visible range`,
+      ];
     case 60011:
     case 50002:
       return ['WECOM_NO_PRIVILEGE', "the member or department is outside the app's visible range (可见范围); widen the range in the app's settings"];

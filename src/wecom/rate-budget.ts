@@ -50,10 +50,6 @@ export class RateBudget {
     w.blockedUntil = Math.max(w.blockedUntil, untilMs);
   }
 
-  blockedUntil(key: string): number {
-    return this.windows.get(key)?.blockedUntil ?? 0;
-  }
-
   private window(key: string): Window {
     let w = this.windows.get(key);
     if (!w) {

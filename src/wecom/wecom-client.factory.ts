@@ -36,7 +36,13 @@ export class WecomClientFactory {
     const key = createHash('sha256').update(`${corpId}\n${secret}`).digest('hex');
     let client = this.clients.get(key);
     if (!client) {
-      client = new WecomClient(corpId, secret, key, { http: this.http, tokens: this.tokens, budget: this.budget, metrics: this.metrics, options: this.options });
+      client = new WecomClient(corpId, secret, key, {
+        http: this.http,
+        tokens: this.tokens,
+        budget: this.budget,
+        metrics: this.metrics,
+        options: this.options,
+      });
       this.clients.set(key, client);
     }
     return client;

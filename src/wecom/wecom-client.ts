@@ -81,11 +81,6 @@ export class WecomClient {
     } while (cursor);
   }
 
-  async listUsersSimple(departmentId: number): Promise<s.WecomSimpleUser[]> {
-    const json = await this.authed('user/simplelist', 'GET', { department_id: departmentId }, undefined, { subject: String(departmentId) });
-    return this.validate(s.simpleUserListResponse, json, 'user/simplelist').userlist;
-  }
-
   async listUsers(departmentId: number): Promise<s.WecomUser[]> {
     const json = await this.authed('user/list', 'GET', { department_id: departmentId }, undefined, { subject: String(departmentId) });
     return this.validate(s.userListResponse, json, 'user/list').userlist;
@@ -100,11 +95,6 @@ export class WecomClient {
   async listDepartments(rootId?: number): Promise<s.WecomDepartment[]> {
     const json = await this.authed('department/list', 'GET', { id: rootId });
     return this.validate(s.departmentListResponse, json, 'department/list').department;
-  }
-
-  async getDepartment(id: number): Promise<s.WecomDepartment> {
-    const json = await this.authed('department/get', 'GET', { id }, undefined, { subject: String(id) });
-    return this.validate(s.departmentGetResponse, json, 'department/get').department;
   }
 
   /** A valid access token, from memory, the shared store, or one gettoken for everyone waiting. */
@@ -177,7 +167,8 @@ export class WecomClient {
     } catch (error) {
       metrics.record(api, 'network');
       const e = error as { code?: string; message?: string };
-      const why = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? `no answer within ${options.timeoutMs} ms` : `${e.code ?? ''} ${e.message ?? ''}`.trim();
+      const why =
+        e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? `no answer within ${options.timeoutMs} ms` : `${e.code ?? ''} ${e.message ?? ''}`.trim();
       throw new WecomException('WECOM_UNAVAILABLE', `WeCom ${api} could not be reached: ${this.redact(why)}`, null, api);
     }
     if (res.status !== 200) {
@@ -203,7 +194,10 @@ export class WecomClient {
   private validate<T extends z.ZodType>(schema: T, json: unknown, api: string): z.infer<T> {
     const r = schema.safeParse(json);
     if (r.success) return r.data;
-    const where = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const where = r.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new WecomException('WECOM_BAD_RESPONSE', `WeCom ${api} answered in an unexpected shape (${where})`, null, api);
   }
 

@@ -7,7 +7,7 @@ export interface WecomCallCount {
   count: number;
 }
 
-/** Every WeCom call counted by API and outcome, for /metrics and for run reports. */
+/** Every WeCom call counted by API and outcome, for run reports. */
 @Injectable()
 export class WecomMetrics {
   private readonly counts = new Map<string, number>();

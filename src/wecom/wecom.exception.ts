@@ -1,4 +1,4 @@
-import { AppException } from '../common/exceptions/app.exception';
+import { AppException, type ErrorStatusTable } from '../common/exceptions/app.exception';
 
 export type WecomErrorCode =
   | 'WECOM_BUSY'
@@ -47,7 +47,7 @@ export class WecomException extends AppException<WecomErrorCode> {
  * What the admin sees. Login-time problems the member can fix (a stale code) are 400; WeCom
  * refusing our configuration is 502 (the upstream said no); WeCom unreachable or throttling is 503.
  */
-export const WECOM_HTTP_STATUSES: Record<WecomErrorCode, number> = {
+export const WECOM_ERROR_STATUS = {
   WECOM_BUSY: 503,
   WECOM_INVALID_SECRET: 502,
   WECOM_INVALID_CORP_ID: 502,
@@ -69,4 +69,4 @@ export const WECOM_HTTP_STATUSES: Record<WecomErrorCode, number> = {
   WECOM_UNAVAILABLE: 503,
   WECOM_BAD_RESPONSE: 502,
   WECOM_ERROR: 502,
-};
+} as const satisfies ErrorStatusTable<WecomErrorCode>;

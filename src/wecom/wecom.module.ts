@@ -1,12 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { registerErrorStatuses } from '../common/http/error-status';
 import { DbAccessTokenStore } from './access-token.store';
 import { DEFAULT_CLIENT_OPTIONS, WecomClientFactory } from './wecom-client.factory';
 import { WecomMetrics } from './wecom-metrics';
-import { WECOM_HTTP_STATUSES } from './wecom.exception';
-
-registerErrorStatuses(WECOM_HTTP_STATUSES);
 
 /** The only door to WeCom. */
 @Global()

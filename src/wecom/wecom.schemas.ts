@@ -51,9 +51,6 @@ export const wecomUser = z.object({
 
 export const userListResponse = z.object({ userlist: z.array(wecomUser) });
 
-export const simpleUser = z.object({ userid: z.string().min(1), name: z.string().optional(), department: z.array(num).default([]) });
-export const simpleUserListResponse = z.object({ userlist: z.array(simpleUser) });
-
 export const listIdResponse = z.object({
   next_cursor: z.string().optional(),
   dept_user: z.array(z.object({ userid: z.string().min(1), department: num })).default([]),
@@ -68,10 +65,8 @@ export const wecomDepartment = departmentRef.extend({
   department_leader: z.array(z.string()).optional(),
 });
 export const departmentListResponse = z.object({ department: z.array(wecomDepartment) });
-export const departmentGetResponse = z.object({ department: wecomDepartment });
 
 export type WecomUser = z.infer<typeof wecomUser>;
-export type WecomSimpleUser = z.infer<typeof simpleUser>;
 export type WecomDepartmentRef = z.infer<typeof departmentRef>;
 export type WecomDepartment = z.infer<typeof wecomDepartment>;
 export type WecomUserDetail = z.infer<typeof userDetailResponse>;

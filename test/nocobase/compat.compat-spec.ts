@@ -1,5 +1,5 @@
 import { startEmulator, type WecomEmulator } from '../../tools/emulator';
-import { AuthenticatorsService } from '../../src/auth/authenticators.service';
+import { AuthenticatorsService } from '../../src/auth/authenticators/authenticators.service';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestApp, type TestApp } from '../utils/create-test-app';
 import type { Naming } from '../utils/nocobase-fixture';
@@ -47,7 +47,13 @@ describe.each(MODES)(`bridge against a live NocoBase ${NOCOBASE_VERSION} (%s)`, 
     nocobase = await startLiveNocobase(naming, port);
     root = await nocobase.rootToken();
     // A NocoBase user with a password and the phone WeCom knows for pwduser.
-    const created = await nocobase.api(root, 'POST', 'users:create', { nickname: 'Old Hand', email: 'old.hand@example.com', phone: '+86 136 0000 0002', password: 'OldHand#2026', roles: ['member'] });
+    const created = await nocobase.api(root, 'POST', 'users:create', {
+      nickname: 'Old Hand',
+      email: 'old.hand@example.com',
+      phone: '+86 136 0000 0002',
+      password: 'OldHand#2026',
+      roles: ['member'],
+    });
     expect(created.status).toBe(200);
     emu = await startEmulator({ port: 0, corpId: 'wwcompat', agentId: 1000002, directory: DIRECTORY });
     emu.app.createdAfter20220620 = false; // mobiles readable, so the sync writes phones
@@ -113,7 +119,9 @@ describe.each(MODES)(`bridge against a live NocoBase ${NOCOBASE_VERSION} (%s)`, 
 
   it("keeps a bridge-minted token working across NocoBase's renewal once its lifetime passes", async () => {
     const policy = (tokenExpirationTime: string) =>
-      nocobase.api(root, 'POST', 'tokenControlConfig:update?filterByTk=token-policy-config', { config: { tokenExpirationTime, sessionExpirationTime: '7d', expiredTokenRenewLimit: '1d' } });
+      nocobase.api(root, 'POST', 'tokenControlConfig:update?filterByTk=token-policy-config', {
+        config: { tokenExpirationTime, sessionExpirationTime: '7d', expiredTokenRenewLimit: '1d' },
+      });
     expect((await policy('3s')).status).toBe(200);
     try {
       const token = await login('syncme');
@@ -143,7 +151,7 @@ describe.each(MODES)(`bridge against a live NocoBase ${NOCOBASE_VERSION} (%s)`, 
     expect(members.body.data.map((u: { nickname: string }) => u.nickname)).toContain('Hand Made');
   });
 
-  it("shows a nickname the sync changed at once, even to a signed-in user NocoBase holds in its cache", async () => {
+  it('shows a nickname the sync changed at once, even to a signed-in user NocoBase holds in its cache', async () => {
     const token = await login('syncme');
     emu.directory.updateMember('syncme', { name: '改名了' });
     expect(await sync()).toMatchObject({ status: 'succeeded' });

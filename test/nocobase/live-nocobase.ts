@@ -18,7 +18,13 @@ export interface LiveNocobase {
   /** A root session, signed in with the fresh install's admin@nocobase.com / admin123. */
   rootToken(): Promise<string>;
   /** NocoBase's REST API: `{ status, body, headers }`. */
-  api(token: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    token: string | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +46,10 @@ export async function startLiveNocobase(naming: Naming, port: number): Promise<L
     const deadline = Date.now() + 120_000;
     for (;;) {
       // While it boots NocoBase answers 503 (APP_COMMANDING); once up, auth:check without a token is a 401.
-      const ok = await fetch(`${url}/api/auth:check`).then((r) => r.status === 401 || r.status === 200, () => false);
+      const ok = await fetch(`${url}/api/auth:check`).then(
+        (r) => r.status === 401 || r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`NocoBase did not start: ${stderr}`);
       await new Promise((r) => setTimeout(r, 500));

@@ -1,6 +1,6 @@
-import type { Authenticator } from '../../src/auth/authenticator';
+import type { Authenticator } from '../../src/auth/authenticators/authenticator';
 import { startEmulator, type WecomEmulator } from '../../tools/emulator';
-import { DirectoryFetcher } from '../../src/sync/directory-fetcher.service';
+import { DirectoryFetcher } from '../../src/sync/fetch/directory-fetcher.service';
 import { MemoryAccessTokenStore } from '../utils/memory-access-token-store';
 import { WecomClientFactory } from '../../src/wecom/wecom-client.factory';
 
@@ -8,7 +8,8 @@ describe('DirectoryFetcher against the emulator', () => {
   let emu: WecomEmulator;
   let factory: WecomClientFactory;
   const fetcher = () => new DirectoryFetcher(factory, factory.metrics);
-  const authenticator = (contact: boolean) => ({ name: 'wecom', corpId: emu.corpId, secret: emu.secret, contactSecret: contact ? emu.contactSecret : null }) as Authenticator;
+  const authenticator = (contact: boolean) =>
+    ({ name: 'wecom', corpId: emu.corpId, secret: emu.secret, contactSecret: contact ? emu.contactSecret : null }) as Authenticator;
 
   beforeEach(async () => {
     emu = await startEmulator({ members: 80, departments: 15, seed: 5 });
@@ -26,7 +27,12 @@ describe('DirectoryFetcher against the emulator', () => {
     expect(snap.departments).toHaveLength(emu.directory.departmentCount);
     expect(snap.members).toHaveLength(emu.directory.memberCount);
     const m = [...emu.directory.allMembers()].find((x) => x.department.length > 1)!;
-    expect(snap.members.find((x) => x.userid === m.userid)).toMatchObject({ name: m.name, departments: m.department, leaderIn: m.is_leader_in_dept, status: m.status });
+    expect(snap.members.find((x) => x.userid === m.userid)).toMatchObject({
+      name: m.name,
+      departments: m.department,
+      leaderIn: m.is_leader_in_dept,
+      status: m.status,
+    });
     expect(progress.at(-1)).toBe(emu.directory.departmentCount);
     // One user/list per department, not one user/get per member.
     expect(emu.calls('user/list')).toBe(emu.directory.departmentCount);
@@ -49,7 +55,10 @@ describe('DirectoryFetcher against the emulator', () => {
     const snap = await fetcher().fetch(authenticator(false));
     expect(snap.complete).toBe(true);
     expect(new Set(snap.departments.map((d) => d.id))).toEqual(inside);
-    const expected = [...emu.directory.allMembers()].filter((m) => m.department.some((d) => inside.has(d))).map((m) => m.userid).sort();
+    const expected = [...emu.directory.allMembers()]
+      .filter((m) => m.department.some((d) => inside.has(d)))
+      .map((m) => m.userid)
+      .sort();
     expect(snap.members.map((m) => m.userid).sort()).toEqual(expected);
   });
 

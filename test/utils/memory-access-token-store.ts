@@ -11,13 +11,15 @@ export class MemoryAccessTokenStore implements AccessTokenStore {
 
   async refresh(key: string, _corpId: string, usable: (t: CachedToken) => boolean, fetch: () => Promise<CachedToken>): Promise<CachedToken> {
     const previous = this.locks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(async () => {
-      const stored = this.tokens.get(key);
-      if (stored && usable(stored)) return stored;
-      const fresh = await fetch();
-      this.tokens.set(key, fresh);
-      return fresh;
-    });
+    const run = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const stored = this.tokens.get(key);
+        if (stored && usable(stored)) return stored;
+        const fresh = await fetch();
+        this.tokens.set(key, fresh);
+        return fresh;
+      });
     this.locks.set(key, run);
     return run;
   }

@@ -36,9 +36,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   const template = process.env[`WB_TEMPLATE_${naming.toUpperCase()}`];
   if (!template) throw new Error('template databases are missing: run integration specs through jest (global-setup)');
 
-  await withAdminClient((admin) =>
-    admin.query(options.empty || variant ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE "${template}"`),
-  );
+  await withAdminClient((admin) => admin.query(options.empty || variant ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const url = databaseUrl(name);
   if (variant && !options.empty) {
     await withAdminClient((db) => db.query(renderNocobaseFixture({ naming, schema: options.schema, prefix: options.prefix })), url);

@@ -33,10 +33,14 @@ const options = new Command('bench:sync')
 
 /** Starts the emulator in its own process (so its memory is not the bridge's) and reads its ready line. */
 async function startEmulator(): Promise<{ child: ChildProcess; ready: Record<string, string> }> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/emulator/main.ts', '--members', String(options.members), '--departments', String(options.departments), '--seed', '42'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', 'tools/emulator/main.ts', '--members', String(options.members), '--departments', String(options.departments), '--seed', '42'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
@@ -47,11 +51,15 @@ async function startEmulator(): Promise<{ child: ChildProcess; ready: Record<str
 /** One CLI sync in a child process: its run (JSON), wall seconds, and peak RSS. */
 async function cliSync(env: NodeJS.ProcessEnv): Promise<{ run: Record<string, any>; wallSeconds: number; peakRssMb: number }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['-r', './tools/bench/report-peak-rss.js', process.env.BENCH_CLI ?? 'dist/cli.js', 'sync', '--authenticator', 'bench', '--json'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', './tools/bench/report-peak-rss.js', process.env.BENCH_CLI ?? 'dist/cli.js', 'sync', '--authenticator', 'bench', '--json'],
+    {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -98,8 +106,23 @@ async function main(): Promise<void> {
         departments: options.departments,
         naming: options.naming,
         nodeOptions,
-        firstRun: { status: first.run.status, seconds: seconds(first.run), wallSeconds: round(first.wallSeconds), rowsWritten: first.run.rowsWritten, wecomCalls: first.run.apiCalls, usersCreated: first.run.counts.members?.create, peakRssMb: round(first.peakRssMb) },
-        reRun: { status: again.run.status, seconds: seconds(again.run), wallSeconds: round(again.wallSeconds), rowsWritten: again.run.rowsWritten, wecomCalls: again.run.apiCalls, peakRssMb: round(again.peakRssMb) },
+        firstRun: {
+          status: first.run.status,
+          seconds: seconds(first.run),
+          wallSeconds: round(first.wallSeconds),
+          rowsWritten: first.run.rowsWritten,
+          wecomCalls: first.run.apiCalls,
+          usersCreated: first.run.counts.members?.create,
+          peakRssMb: round(first.peakRssMb),
+        },
+        reRun: {
+          status: again.run.status,
+          seconds: seconds(again.run),
+          wallSeconds: round(again.wallSeconds),
+          rowsWritten: again.run.rowsWritten,
+          wecomCalls: again.run.apiCalls,
+          peakRssMb: round(again.peakRssMb),
+        },
         peakRssMb: round(Math.max(first.peakRssMb, again.peakRssMb)),
       }),
     );

@@ -9,12 +9,12 @@ import type { Request, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
-import { AuthenticatorsService } from '../../src/auth/authenticators.service';
+import { AuthenticatorsService } from '../../src/auth/authenticators/authenticators.service';
 import { loadConfig } from '../../src/config/load-config';
 import { startEmulator, type WecomEmulator } from '../emulator';
 import { describeStartupError } from '../../src/startup-error';
-import { printSummary, withProgressBar } from '../../src/sync/run-report';
-import { SyncRunsRepository } from '../../src/sync/sync-runs.repository';
+import { printSummary, withProgressBar } from '../../src/sync/runs/run-report';
+import { SyncRunsRepository } from '../../src/sync/runs/sync-runs.repository';
 import { SyncService } from '../../src/sync/sync.service';
 import { BindingsRepository } from '../../src/users/bindings.repository';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
@@ -57,7 +57,10 @@ function secretsIn(dir: string): DemoSecrets {
     nocobaseJwtSecret: token(24),
     adminKey: token(24),
     callbackToken: randomBytes(12).toString('hex'),
-    callbackAesKey: randomBytes(43).toString('base64').replace(/[^A-Za-z0-9]/g, 'a').slice(0, 43),
+    callbackAesKey: randomBytes(43)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'a')
+      .slice(0, 43),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -119,7 +122,12 @@ async function demo(options: DemoOptions): Promise<void> {
     stops.push(() => app.close());
 
     // WeCom's contact-change callbacks go to the bridge, so emulator edits reach NocoBase within seconds.
-    emulator.callbacks.configure({ url: `${bridgeUrl}/api/wecom/wecom/events`, token: secrets.callbackToken, encodingAesKey: secrets.callbackAesKey, reduced: true });
+    emulator.callbacks.configure({
+      url: `${bridgeUrl}/api/wecom/wecom/events`,
+      token: secrets.callbackToken,
+      encodingAesKey: secrets.callbackAesKey,
+      reduced: true,
+    });
 
     const authenticator = await app.get(AuthenticatorsService).get('wecom');
     const { run, done } = await app.get(SyncService).trigger(authenticator, 'cli');
@@ -154,15 +162,22 @@ function mountLanding(app: INestApplication, jwtSecret: string): void {
   const handler = async (req: Request, res: Response) => {
     const token = typeof req.query.token === 'string' ? req.query.token : null;
     const error = typeof req.query.error === 'string' ? req.query.error : null;
-    if (!token) return res.status(error ? 401 : 200).type('html').send(page('NocoBase (demo stand-in)', error ? `<p>Login failed: ${escape(error)}</p>` : '<p>No token in this hand-off.</p>'));
+    if (!token)
+      return res
+        .status(error ? 401 : 200)
+        .type('html')
+        .send(page('NocoBase (demo stand-in)', error ? `<p>Login failed: ${escape(error)}</p>` : '<p>No token in this hand-off.</p>'));
     let claims: jwt.JwtPayload;
     try {
       claims = jwt.verify(token, jwtSecret) as jwt.JwtPayload;
     } catch (e) {
-      return res.status(401).type('html').send(page('Invalid token', `<p>${escape((e as Error).message)}</p>`));
+      return res
+        .status(401)
+        .type('html')
+        .send(page('Invalid token', `<p>${escape((e as Error).message)}</p>`));
     }
-    const a = await authenticators.get('wecom');
-    const binding = await bindings.findByNocobaseUser(a.id, Number(claims.userId));
+    const authenticator = await authenticators.get('wecom');
+    const binding = await bindings.findByNocobaseUser(authenticator.id, Number(claims.userId));
     const view = { path: req.path, authenticator: req.query.authenticator, token, claims, binding };
     if (req.accepts(['html', 'json']) === 'json') return res.json(view);
     return res.type('html').send(page('Signed in to NocoBase', `<pre>${escape(JSON.stringify(view, null, 2))}</pre>`));

@@ -13,16 +13,20 @@ type Route = [method: string, pattern: RegExp, run: (emu: WecomEmulator, match: 
  * time (which also sends contact callbacks), inject faults, change policies, end tokens early.
  */
 const ROUTES: Route[] = [
-  ['GET', /^\/_emulator\/state$/, (e) => ({
-    corpId: e.corpId,
-    agentId: e.agentId,
-    members: e.directory.memberCount,
-    departments: e.directory.departmentCount,
-    app: { ...e.app, secret: undefined },
-    policy: e.policy,
-    faults: e.faults.list(),
-    callbacks: e.callbacks.configured ? { ...e.callbacks.configured, token: undefined, encodingAesKey: undefined } : null,
-  })],
+  [
+    'GET',
+    /^\/_emulator\/state$/,
+    (e) => ({
+      corpId: e.corpId,
+      agentId: e.agentId,
+      members: e.directory.memberCount,
+      departments: e.directory.departmentCount,
+      app: { ...e.app, secret: undefined },
+      policy: e.policy,
+      faults: e.faults.list(),
+      callbacks: e.callbacks.configured ? { ...e.callbacks.configured, token: undefined, encodingAesKey: undefined } : null,
+    }),
+  ],
   ['GET', /^\/_emulator\/stats$/, (e) => e.stats()],
   ['GET', /^\/_emulator\/members\/([^/]+)$/, (e, m) => e.directory.member(decodeURIComponent(m[1])) ?? notFound('member')],
   ['POST', /^\/_emulator\/members$/, (e, _m, body: MemberInput) => e.directory.addMember(body)],
@@ -31,14 +35,26 @@ const ROUTES: Route[] = [
   ['POST', /^\/_emulator\/departments$/, (e, _m, body: DepartmentInput) => e.directory.addDepartment(body)],
   ['PATCH', /^\/_emulator\/departments\/(\d+)$/, (e, m, body: Partial<DepartmentInput>) => e.directory.updateDepartment(Number(m[1]), body)],
   ['DELETE', /^\/_emulator\/departments\/(\d+)$/, (e, m) => (e.directory.removeDepartment(Number(m[1])), { removed: true })],
-  ['POST', /^\/_emulator\/tags\/(\d+)\/changes$/, (e, m, body: Omit<TagChange, 'tagId'>) => (e.callbacks.tagChanged({ ...body, tagId: Number(m[1]) }), { sent: true })],
+  [
+    'POST',
+    /^\/_emulator\/tags\/(\d+)\/changes$/,
+    (e, m, body: Omit<TagChange, 'tagId'>) => (e.callbacks.tagChanged({ ...body, tagId: Number(m[1]) }), { sent: true }),
+  ],
   ['GET', /^\/_emulator\/faults$/, (e) => e.faults.list()],
   ['POST', /^\/_emulator\/faults$/, (e, _m, body: FaultInput) => e.faults.add(body)],
   ['DELETE', /^\/_emulator\/faults$/, (e) => (e.faults.clear(), { cleared: true })],
   ['POST', /^\/_emulator\/tokens\/invalidate$/, (e) => ({ invalidated: e.tokens.invalidateAll() })],
   ['PATCH', /^\/_emulator\/policy$/, (e, _m, body: Partial<EmuPolicy>) => Object.assign(e.policy, body)],
-  ['PATCH', /^\/_emulator\/app$/, (e, _m, body: Partial<EmuApp>) => ({ ...Object.assign(e.app, { ...body, agentId: e.app.agentId, secret: e.app.secret }), secret: undefined })],
-  ['PUT', /^\/_emulator\/callbacks$/, (e, _m, body: CallbackConfig | null) => (e.callbacks.configure(body && body.url ? body : null), { configured: Boolean(body?.url) })],
+  [
+    'PATCH',
+    /^\/_emulator\/app$/,
+    (e, _m, body: Partial<EmuApp>) => ({ ...Object.assign(e.app, { ...body, agentId: e.app.agentId, secret: e.app.secret }), secret: undefined }),
+  ],
+  [
+    'PUT',
+    /^\/_emulator\/callbacks$/,
+    (e, _m, body: CallbackConfig | null) => (e.callbacks.configure(body && body.url ? body : null), { configured: Boolean(body?.url) }),
+  ],
   ['POST', /^\/_emulator\/callbacks\/verify$/, (e) => e.callbacks.verifyUrl()],
   ['GET', /^\/_emulator\/callbacks\/deliveries$/, async (e) => (await e.callbacks.idle(), e.callbacks.deliveries)],
 ];

@@ -47,7 +47,9 @@ export const API_HANDLERS: Record<string, Handler> = {
   'user/getuserinfo': (req, ctx) => {
     const { member, code } = consumeCode(req, ctx);
     if (!member) return { OpenId: code.openid };
-    return code.userTicket ? { UserId: member, DeviceId: '', user_ticket: code.userTicket, expires_in: ctx.policy.userTicketTtlSeconds } : { UserId: member, DeviceId: '' };
+    return code.userTicket
+      ? { UserId: member, DeviceId: '', user_ticket: code.userTicket, expires_in: ctx.policy.userTicketTtlSeconds }
+      : { UserId: member, DeviceId: '' };
   },
 
   'auth/getuserdetail': (req, ctx) => {

@@ -150,19 +150,40 @@ function changeFields(change: DirectoryChange, reduced: boolean): Field[] | null
       return [['UserID', change.userid]];
     case 'create_party':
       return reduced
-        ? [['Id', change.department.id], ['ParentId', String(change.department.parentid)]]
-        : [['Id', change.department.id], ['Name', change.department.name], ['ParentId', String(change.department.parentid)], ['Order', change.department.order]];
+        ? [
+            ['Id', change.department.id],
+            ['ParentId', String(change.department.parentid)],
+          ]
+        : [
+            ['Id', change.department.id],
+            ['Name', change.department.name],
+            ['ParentId', String(change.department.parentid)],
+            ['Order', change.department.order],
+          ];
     case 'update_party':
       // After 2022-08-15 only a parent change is reported.
-      if (reduced) return change.parentChanged ? [['Id', change.department.id], ['ParentId', String(change.department.parentid)]] : null;
-      return [['Id', change.department.id], ['Name', change.department.name], ['ParentId', String(change.department.parentid)]];
+      if (reduced)
+        return change.parentChanged
+          ? [
+              ['Id', change.department.id],
+              ['ParentId', String(change.department.parentid)],
+            ]
+          : null;
+      return [
+        ['Id', change.department.id],
+        ['Name', change.department.name],
+        ['ParentId', String(change.department.parentid)],
+      ];
     case 'delete_party':
       return [['Id', change.id]];
   }
 }
 
 function reducedMember(m: EmuMember): Field[] {
-  return [['UserID', m.userid], ['Department', m.department.join(',')]];
+  return [
+    ['UserID', m.userid],
+    ['Department', m.department.join(',')],
+  ];
 }
 
 function fullMember(m: EmuMember): Field[] {

@@ -136,8 +136,16 @@ export class EmulatorDirectory {
     if (this.departments.has(input.id)) throw emuError(40058, `department ${input.id} exists`);
     if (input.parentid !== 0 && !this.departments.has(input.parentid)) throw emuError(60003, `parent ${input.parentid}`);
     if (input.parentid === 0 && this.departments.size > 0) throw emuError(40058, 'the corp already has a root department');
-    if (input.parentid !== 0 && this.depth(input.parentid) >= MAX_DEPARTMENT_DEPTH) throw emuError(40058, `departments nest at most ${MAX_DEPARTMENT_DEPTH} levels`);
-    const d: EmuDepartment = { id: input.id, name: input.name, name_en: input.name_en, parentid: input.parentid, order: input.order ?? 0, department_leader: [] };
+    if (input.parentid !== 0 && this.depth(input.parentid) >= MAX_DEPARTMENT_DEPTH)
+      throw emuError(40058, `departments nest at most ${MAX_DEPARTMENT_DEPTH} levels`);
+    const d: EmuDepartment = {
+      id: input.id,
+      name: input.name,
+      name_en: input.name_en,
+      parentid: input.parentid,
+      order: input.order ?? 0,
+      department_leader: [],
+    };
     this.departments.set(d.id, d);
     this.version += 1;
     if (!opts.silent) this.emit({ type: 'create_party', department: { ...d } });
@@ -188,7 +196,8 @@ export class EmulatorDirectory {
     const next = this.normalise({ ...current, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) } as MemberInput);
     if (fields.department && !fields.order) next.order = fields.department.map(() => 0);
     if (fields.department && !fields.is_leader_in_dept) next.is_leader_in_dept = fields.department.map(() => 0);
-    if (fields.department && fields.main_department === undefined && !fields.department.includes(current.main_department)) next.main_department = fields.department[0];
+    if (fields.department && fields.main_department === undefined && !fields.department.includes(current.main_department))
+      next.main_department = fields.department[0];
     let previousUserid: string | null = null;
     if (new_userid && new_userid !== current.userid) {
       if (this.members.has(new_userid.toLowerCase())) throw emuError(60102, new_userid);

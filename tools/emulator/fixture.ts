@@ -10,7 +10,15 @@ import { EmulatorDirectory } from './directory';
 export const directoryFixture = z.object({
   corpName: z.string().default('测试公司'),
   departments: z
-    .array(z.object({ id: z.number().int().positive(), name: z.string().min(1), name_en: z.string().optional(), parentid: z.number().int().min(0), order: z.number().int().optional() }))
+    .array(
+      z.object({
+        id: z.number().int().positive(),
+        name: z.string().min(1),
+        name_en: z.string().optional(),
+        parentid: z.number().int().min(0),
+        order: z.number().int().optional(),
+      }),
+    )
     .min(1),
   members: z.array(
     z.object({

@@ -3,11 +3,13 @@ import { directoryFromFile } from './fixture';
 import { generateDirectory } from './generator';
 import { startEmulator } from './server';
 
-const int = (name: string, min = 0) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
-  return n;
-};
+const int =
+  (name: string, min = 0) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return n;
+  };
 
 const program = new Command('wecom-emulator')
   .description('A local WeCom (企业微信) for tests, benchmarks and demos. Prints one JSON line with its base URL and credentials when ready.')
@@ -51,7 +53,11 @@ async function main(): Promise<void> {
       tokenTtlSeconds: o.tokenTtl,
       rateLimitPerMinute: o.rateLimit,
       rateWindowMs: o.rateWindowMs,
-      trustedIps: o.trustedIps ? String(o.trustedIps).split(',').map((s: string) => s.trim()) : null,
+      trustedIps: o.trustedIps
+        ? String(o.trustedIps)
+            .split(',')
+            .map((s: string) => s.trim())
+        : null,
       contactSyncFromNewIp: o.contactSyncNewIp,
     },
     callbacks: o.callbackUrl ? { url: o.callbackUrl, token: o.callbackToken, encodingAesKey: o.callbackAesKey, reduced: o.callbackReduced } : undefined,

@@ -98,14 +98,18 @@ export function authorizePage(q: URLSearchParams, ctx: PageContext, selfUrl: str
   } else {
     app = ctx.apps.find((a) => a.trustedDomain === redirect.host) ?? ctx.apps[0];
   }
-  if (app.trustedDomain && redirect.host !== app.trustedDomain) return errorPage(`redirect_uri需使用应用可信域名 (the redirect host ${redirect.host} is not ${app.trustedDomain})`);
+  if (app.trustedDomain && redirect.host !== app.trustedDomain)
+    return errorPage(`redirect_uri需使用应用可信域名 (the redirect host ${redirect.host} is not ${app.trustedDomain})`);
   // Without agentid WeCom silently downgrades privateinfo to base: no ticket, no phone.
   const privateinfo = scope === 'snsapi_privateinfo' && agentParam !== null;
   const as = q.get('as') ?? signedIn;
   if (!as) return chooser(ctx, selfUrl, q, app);
   const member = ctx.directory.member(as);
   if (!member) {
-    const code = ctx.oauth.issue({ userid: null, openid: `o_${Buffer.from(as).toString('hex').slice(0, 28)}`, agentId: app.agentId, redirectHost: redirect.host }, false);
+    const code = ctx.oauth.issue(
+      { userid: null, openid: `o_${Buffer.from(as).toString('hex').slice(0, 28)}`, agentId: app.agentId, redirectHost: redirect.host },
+      false,
+    );
     return back(redirect, { code, state });
   }
   const refusal = memberRefusal(member.status);
@@ -113,24 +117,30 @@ export function authorizePage(q: URLSearchParams, ctx: PageContext, selfUrl: str
   const inRange = ctx.visibility.memberVisible(app, member);
   if (privateinfo && !inRange) return errorPage(`你不在应用的可见范围内，无法授权 (${member.userid} is outside the app's visible range)`);
   if (privateinfo && q.get('consent') === 'deny') return back(redirect, { state });
-  const code = ctx.oauth.issue({ userid: member.userid, openid: null, agentId: agentParam ? app.agentId : null, redirectHost: redirect.host }, privateinfo && inRange);
+  const code = ctx.oauth.issue(
+    { userid: member.userid, openid: null, agentId: agentParam ? app.agentId : null, redirectHost: redirect.host },
+    privateinfo && inRange,
+  );
   return back(redirect, { code, state });
 }
 
 /** Web login (`/wwlogin/sso/login`, and the legacy `/wwopen/sso/qrConnect`): userid only, never a ticket. */
 export function webLoginPage(q: URLSearchParams, ctx: PageContext, selfUrl: string, legacy: boolean): PageResult {
-  if (!legacy && q.get('login_type') !== 'CorpApp') return errorPage(`login_type 参数错误 (the emulator serves CorpApp logins; got ${q.get('login_type') ?? 'nothing'})`);
+  if (!legacy && q.get('login_type') !== 'CorpApp')
+    return errorPage(`login_type 参数错误 (the emulator serves CorpApp logins; got ${q.get('login_type') ?? 'nothing'})`);
   const common = checkCommon(q, ctx);
   if ('kind' in common) return common;
   const { redirect, state } = common;
   const app = ctx.apps.find((a) => String(a.agentId) === q.get('agentid'));
   if (!app) return errorPage(`agentid 参数错误 (no app with agentid ${q.get('agentid') ?? ''})`);
-  if (app.trustedDomain && redirect.host !== app.trustedDomain) return errorPage(`redirect_uri 与配置的授权完成回调域名不一致 (the redirect host ${redirect.host} is not ${app.trustedDomain})`);
+  if (app.trustedDomain && redirect.host !== app.trustedDomain)
+    return errorPage(`redirect_uri 与配置的授权完成回调域名不一致 (the redirect host ${redirect.host} is not ${app.trustedDomain})`);
   const as = q.get('as');
   if (!as) return chooser(ctx, selfUrl, q, app);
   if (q.get('consent') === 'deny') return back(redirect, { state });
   const member = ctx.directory.member(as);
-  if (!member || !ctx.visibility.memberVisible(app, member)) return errorPage('没有权限，请联系管理员 (no permission: not a member in the app\'s visible range)');
+  if (!member || !ctx.visibility.memberVisible(app, member))
+    return errorPage("没有权限，请联系管理员 (no permission: not a member in the app's visible range)");
   const refusal = memberRefusal(member.status);
   if (refusal) return errorPage(refusal);
   const code = ctx.oauth.issue({ userid: member.userid, openid: null, agentId: app.agentId, redirectHost: redirect.host }, false);

@@ -148,7 +148,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Weco
     let running = false;
     try {
       if (path !== 'gettoken' && policy.trustedIps && !policy.trustedIps.includes(ip)) throw new EmuError(60020, ERRMSG[60020]);
-      const underCorp = limits.hit(`corp|m|${key}`, policy.rateLimitPerMinute, policy.rateWindowMs) && limits.hit(`corp|h|${key}`, policy.rateLimitPerHour, policy.rateWindowMs * 60);
+      const underCorp =
+        limits.hit(`corp|m|${key}`, policy.rateLimitPerMinute, policy.rateWindowMs) &&
+        limits.hit(`corp|h|${key}`, policy.rateLimitPerHour, policy.rateWindowMs * 60);
       if (!underCorp || !limits.hit(`ip|${ip}|${key}`, policy.ipRateLimitPerMinute, policy.rateWindowMs)) throw new EmuError(45009, ERRMSG[45009]);
       if (policy.maxConcurrentPerApi && (inFlight.get(key) ?? 0) >= policy.maxConcurrentPerApi) throw new EmuError(45033, ERRMSG[45033]);
       inFlight.set(key, (inFlight.get(key) ?? 0) + 1);

@@ -1,11 +1,11 @@
 /**
- * Base of every error the bridge raises on purpose. Each module defines its own
- * code union (e.g. `WecomErrorCode`) and subclass; the single HTTP mapping lives in
- * `common/filters/app-exception.filter.ts`. Clients and repositories never throw
- * HttpException.
+ * Base of every error the bridge raises on purpose. Each module exports its codes with their
+ * HTTP statuses as one static table (`AUTH_ERROR_STATUS`, `WECOM_ERROR_STATUS`, …) and an
+ * exception class over those codes; `src/error-statuses.ts` composes the tables and
+ * `ApiExceptionFilter` maps through them. Clients and repositories never throw HttpException.
  */
 export abstract class AppException<Code extends string = string> extends Error {
-  protected constructor(
+  constructor(
     readonly code: Code,
     message: string,
     options?: { cause?: unknown },
@@ -14,3 +14,6 @@ export abstract class AppException<Code extends string = string> extends Error {
     this.name = new.target.name;
   }
 }
+
+/** A module's error table: every code it can raise, with the HTTP status an API caller sees. */
+export type ErrorStatusTable<Code extends string> = Readonly<Record<Code, number>>;

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import { AppException } from '../exceptions/app.exception';
-import { httpStatusForCode } from '../http/error-status';
+import { ErrorStatuses } from '../http/error-statuses';
 
 export interface ApiError {
   message: string;
@@ -19,6 +19,8 @@ export interface ApiError {
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(ApiExceptionFilter.name);
 
+  constructor(private readonly statuses: ErrorStatuses) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, errors } = this.describe(exception);
@@ -28,7 +30,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private describe(exception: unknown): { status: number; errors: ApiError[] } {
     if (exception instanceof AppException) {
-      const status = httpStatusForCode(exception.code);
+      const status = this.statuses.statusOf(exception.code);
       if (status >= 500) this.logger.error(`${exception.code}: ${exception.message}`, exception.cause instanceof Error ? exception.cause.stack : undefined);
       return { status, errors: [{ message: exception.message, code: exception.code }] };
     }

@@ -1,0 +1,114 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import type { Authenticator } from './authenticator';
+import { AuthException } from '../auth.exception';
+import { AuthenticatorsRepository, type AuthenticatorValues } from './authenticators.repository';
+import type { CreateAuthenticatorDto, UpdateAuthenticatorDto } from './dto/authenticator.dto';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Authenticator administration: the one-auto-login rule, env-declared authenticators, secrets. */
+@Injectable()
+export class AuthenticatorsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthenticatorsService.name);
+
+  constructor(
+    private readonly repository: AuthenticatorsRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Writes the authenticator declared by WECOM_* variables, so the environment stays the source of truth. */
+  async onApplicationBootstrap(): Promise<void> {
+    const declared = this.config.defaultAuthenticator;
+    if (!declared) return;
+    await this.assertAutoLoginFree(declared.name, declared.autoLogin);
+    await this.repository.upsertDeclared({ ...declared, enabled: true });
+    this.logger.log(`authenticator "${declared.name}" declared by environment`);
+  }
+
+  list(): Promise<Authenticator[]> {
+    return this.repository.list();
+  }
+
+  /** By id, for records that point at an authenticator (runs, events); null once it was removed. */
+  findById(id: number): Promise<Authenticator | null> {
+    return this.repository.findById(id);
+  }
+
+  async listEnabled(): Promise<Authenticator[]> {
+    return (await this.repository.list()).filter((a) => a.enabled);
+  }
+
+  async get(name: string): Promise<Authenticator> {
+    const found = await this.repository.findByName(name);
+    if (!found) throw new AuthException('AUTHENTICATOR_NOT_FOUND', `no WeCom authenticator named "${name}"`);
+    return found;
+  }
+
+  /** For logins: a disabled authenticator is as good as absent. */
+  async getEnabled(name: string): Promise<Authenticator> {
+    const found = await this.repository.findByName(name);
+    if (!found?.enabled) throw new AuthException('AUTHENTICATOR_NOT_FOUND', `no enabled WeCom authenticator named "${name}"`);
+    return found;
+  }
+
+  async getAutoLogin(): Promise<Authenticator> {
+    const found = await this.repository.findAutoLogin();
+    if (!found) throw new AuthException('NO_AUTO_LOGIN_AUTHENTICATOR', 'no enabled WeCom authenticator has auto-login turned on');
+    return found;
+  }
+
+  async create(dto: CreateAuthenticatorDto): Promise<Authenticator> {
+    if (await this.repository.findByName(dto.name)) {
+      throw new AuthException('AUTHENTICATOR_EXISTS', `a WeCom authenticator named "${dto.name}" already exists`);
+    }
+    await this.assertAutoLoginFree(dto.name, (dto.enabled ?? true) && (dto.autoLogin ?? false));
+    return this.guardUnique(() => this.repository.insert({ ...dto, declaredByEnv: false } as AuthenticatorValues));
+  }
+
+  async update(name: string, dto: UpdateAuthenticatorDto): Promise<Authenticator> {
+    const current = await this.assertEditable(name);
+    const enabled = dto.enabled ?? current.enabled;
+    const autoLogin = dto.autoLogin ?? current.autoLogin;
+    await this.assertAutoLoginFree(name, enabled && autoLogin);
+    const updated = await this.guardUnique(() => this.repository.update(name, dto as AuthenticatorValues));
+    return updated ?? this.get(name);
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.assertEditable(name);
+    await this.repository.delete(name);
+  }
+
+  private async assertEditable(name: string): Promise<Authenticator> {
+    const current = await this.get(name);
+    if (current.declaredByEnv) {
+      throw new AuthException(
+        'AUTHENTICATOR_DECLARED_BY_ENV',
+        `authenticator "${name}" is declared by environment variables (WECOM_*); change them and restart instead`,
+      );
+    }
+    return current;
+  }
+
+  private async assertAutoLoginFree(name: string, wantsAutoLogin: boolean): Promise<void> {
+    if (!wantsAutoLogin) return;
+    const holder = await this.repository.findAutoLogin();
+    if (holder && holder.name !== name) throw autoLoginTaken(holder.name);
+  }
+
+  /** The partial unique index catches the race two concurrent requests could win together. */
+  private async guardUnique<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      const holder = await this.repository.findAutoLogin();
+      throw holder ? autoLoginTaken(holder.name) : new AuthException('AUTHENTICATOR_EXISTS', 'a WeCom authenticator with this name already exists');
+    }
+  }
+}
+
+function autoLoginTaken(holder: string): AuthException {
+  return new AuthException('AUTO_LOGIN_TAKEN', `only one enabled authenticator may have auto-login, and "${holder}" already has it; turn it off there first`);
+}

@@ -1,0 +1,329 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Authenticator } from '../../auth/authenticators/authenticator';
+import { TransactionRunner } from '../../database/transaction-runner';
+import { NocobaseDepartmentsRepository } from '../../nocobase/nocobase-departments.repository';
+import { NocobaseSessionService } from '../../nocobase/nocobase-session.service';
+import { NocobaseUsersRepository, type UserFieldsUpdate } from '../../nocobase/nocobase-users.repository';
+import { BindingsRepository } from '../../users/bindings.repository';
+import { DirectoryMirrorRepository } from '../directory-mirror.repository';
+import { isRecorded } from '../plan/sync-planner';
+import type { DepartmentChange, DirectoryMember, MemberChange, SyncPlan } from '../plan/sync-plan.types';
+import { departmentItem, memberItem, type ItemOutcome, type ItemRecorder } from './item-outcome';
+
+const CHUNK = 1000;
+
+export interface ApplyResult {
+  rowsWritten: number;
+  failed: number;
+}
+
+/** What one chunk of members did: rows written, and the members it could not apply (with why). */
+interface ChunkResult {
+  rowsWritten: number;
+  refused: Map<string, string>;
+}
+
+type MemberHash = (m: DirectoryMember) => string;
+
+/**
+ * Writes a plan in phases, each returning what it did: departments (one transaction); sessions of
+ * users about to be deleted; members in chunks of CHUNK (one transaction each, multi-row
+ * statements, a failing chunk retried member by member so one bad member never stops the rest);
+ * then, through NocoBase's HTTP API after the commits, the sessions of suspended users and the
+ * cached copies of every user changed (SQL alone is invisible to a running NocoBase).
+ */
+@Injectable()
+export class SyncApplierService {
+  private readonly logger = new Logger(SyncApplierService.name);
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly users: NocobaseUsersRepository,
+    private readonly departments: NocobaseDepartmentsRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly mirror: DirectoryMirrorRepository,
+    private readonly sessions: NocobaseSessionService,
+  ) {}
+
+  async apply(
+    authenticator: Authenticator,
+    plan: SyncPlan,
+    hashOf: MemberHash,
+    onProgress: (done: number) => void,
+    record: ItemRecorder,
+  ): Promise<ApplyResult> {
+    const result: ApplyResult = { rowsWritten: 0, failed: 0 };
+    const departments = await this.applyDepartments(authenticator, plan.departments, record);
+    result.rowsWritten += departments.rowsWritten;
+    result.failed += departments.failed;
+
+    // A deleted user's sessions are ended before the delete, which removes the issuedTokens rows the sign-out reads.
+    const unended = await this.endSessions(plan.members.filter((c) => c.action === 'delete'));
+    const members = await this.applyMembers(authenticator, plan.members, hashOf, onProgress, record);
+    result.rowsWritten += members.rowsWritten;
+    result.failed += members.failed;
+
+    // Offboarding outcomes are recorded last: ending the sessions of suspended users can still fail them.
+    for (const [userid, error] of await this.endSessions(members.appliedSuspensions)) unended.set(userid, error);
+    for (const item of members.offboarded) {
+      const error = item.outcome === 'applied' ? unended.get(item.key) : undefined;
+      if (!error) continue;
+      item.outcome = 'failed';
+      item.error = `offboarded, but NocoBase sessions were not ended: ${error}`;
+      result.failed += 1;
+    }
+    await record(members.offboarded);
+
+    const refreshed = await this.sessions.refreshCached(members.changedUsers);
+    if (refreshed.failed) {
+      this.logger.warn(
+        `${refreshed.failed} of ${members.changedUsers.length} changed users may show stale data in NocoBase until its cache expires (NOCOBASE_URL unset or unreachable)`,
+      );
+    }
+    return result;
+  }
+
+  /** Phase 1: every department change in one transaction (a tree is consistent or untouched). */
+  private async applyDepartments(authenticator: Authenticator, all: DepartmentChange[], record: ItemRecorder): Promise<ApplyResult> {
+    const changed = all.filter((d) => d.action !== 'unchanged');
+    if (!this.departments.available || !changed.length) return { rowsWritten: 0, failed: 0 };
+    try {
+      const rowsWritten = await this.transactions.run((manager) => this.writeDepartments(authenticator, changed, manager));
+      await record(changed.map((d) => departmentItem(d, 'applied', null)));
+      return { rowsWritten, failed: 0 };
+    } catch (error) {
+      this.logger.error(`department changes failed for ${authenticator.name}`, (error as Error).stack);
+      await record(changed.map((d) => departmentItem(d, 'failed', (error as Error).message)));
+      return { rowsWritten: 0, failed: changed.length };
+    }
+  }
+
+  private async writeDepartments(authenticator: Authenticator, changes: DepartmentChange[], manager: EntityManager): Promise<number> {
+    let written = 0;
+    const creates = changes.filter((d) => d.action === 'create');
+    const updates = changes.filter((d) => d.action === 'update' || d.action === 'move');
+    const deletes = changes.filter((d) => d.action === 'delete');
+    const rows = (list: DepartmentChange[]) => list.map((d) => ({ id: d.nocobaseId, title: d.title, parentId: d.parentNocobaseId }));
+    written += await this.departments.insertDepartments(rows(creates), manager);
+    written += await this.departments.updateDepartments(rows(updates), manager);
+    written += await this.mirror.upsertDepartmentMap(
+      authenticator.id,
+      [...creates, ...updates].map((d) => ({ wecomId: d.wecomId, nocobaseId: d.nocobaseId, title: d.title, parentNocobaseId: d.parentNocobaseId })),
+      manager,
+    );
+    const moved = [...creates, ...updates.filter((d) => d.action === 'move')].map((d) => d.nocobaseId);
+    written += await this.departments.rebuildTreePaths(moved, manager);
+    const deletedIds = deletes.map((d) => d.nocobaseId);
+    written += await this.mirror.removeMembershipsOfDepartments(authenticator.id, deletedIds, manager);
+    written += await this.departments.deleteDepartments(deletedIds, manager);
+    written += await this.mirror.deleteDepartmentMap(
+      authenticator.id,
+      deletes.map((d) => d.wecomId),
+      manager,
+    );
+    // Leaf flags of everything touched and of every parent (old or new) around it.
+    const touched = new Set([...changes.map((d) => d.nocobaseId), ...changes.map((d) => d.parentNocobaseId).filter((p): p is string => p !== null)]);
+    written += await this.departments.refreshLeafFlags(
+      [...touched].filter((id) => !deletedIds.includes(id)),
+      manager,
+    );
+    return written;
+  }
+
+  /**
+   * Phase 2: members, CHUNK at a time. The chunk's outcomes are recorded after its commit and
+   * outside the retry: a failed record never makes a committed chunk run twice.
+   */
+  private async applyMembers(authenticator: Authenticator, all: MemberChange[], hashOf: MemberHash, onProgress: (done: number) => void, record: ItemRecorder) {
+    const members = all.filter((c) => isRecorded(c) || c.mirror);
+    const out = { rowsWritten: 0, failed: 0, offboarded: [] as ItemOutcome[], appliedSuspensions: [] as MemberChange[], changedUsers: [] as number[] };
+    for (let i = 0; i < members.length; i += CHUNK) {
+      const chunk = members.slice(i, i + CHUNK);
+      let items: ItemOutcome[];
+      try {
+        const written = await this.transactions.run((manager) => this.writeMembers(authenticator, chunk, hashOf, manager));
+        out.rowsWritten += written.rowsWritten;
+        items = chunk.filter((c) => isRecorded(c) || written.refused.has(c.wecomUserid)).map((c) => outcomeOf(c, written.refused));
+      } catch {
+        items = await this.applyOneByOne(authenticator, chunk, hashOf, out);
+      }
+      const failed = new Set(items.filter((item) => item.outcome === 'failed').map((item) => item.key));
+      out.failed += failed.size;
+      for (const change of chunk) {
+        if (failed.has(change.wecomUserid) || change.nocobaseUserId === null) continue;
+        if (['update', 'restore', 'suspend', 'delete'].includes(change.action)) out.changedUsers.push(change.nocobaseUserId);
+        if (change.action === 'suspend') out.appliedSuspensions.push(change);
+      }
+      const offboarding = (item: ItemOutcome) => item.action === 'suspend' || item.action === 'delete';
+      out.offboarded.push(...items.filter(offboarding));
+      await record(items.filter((item) => !offboarding(item)));
+      onProgress(i + chunk.length);
+    }
+    return out;
+  }
+
+  /** A chunk that failed as a whole, applied one member per transaction to find the culprit. */
+  private async applyOneByOne(authenticator: Authenticator, chunk: MemberChange[], hashOf: MemberHash, out: { rowsWritten: number }): Promise<ItemOutcome[]> {
+    const items: ItemOutcome[] = [];
+    for (const change of chunk) {
+      try {
+        const written = await this.transactions.run((manager) => this.writeMembers(authenticator, [change], hashOf, manager));
+        out.rowsWritten += written.rowsWritten;
+        if (isRecorded(change) || written.refused.size) items.push(outcomeOf(change, written.refused));
+      } catch (error) {
+        items.push(memberItem(change, 'failed', (error as Error).message));
+      }
+    }
+    return items;
+  }
+
+  /** One chunk in one transaction: new users, fields and memberships, offboarding and restores, the mirror. */
+  private async writeMembers(authenticator: Authenticator, chunk: MemberChange[], hashOf: MemberHash, manager: EntityManager): Promise<ChunkResult> {
+    const result: ChunkResult = { rowsWritten: 0, refused: new Map() };
+    result.rowsWritten += await this.provision(authenticator, chunk, result.refused, manager);
+    const applicable = chunk.filter((c) => !result.refused.has(c.wecomUserid));
+    result.rowsWritten += await this.writeFieldsAndMemberships(authenticator, applicable, manager);
+    result.rowsWritten += await this.offboardAndRestore(applicable, result.refused, manager);
+    result.rowsWritten += await this.writeMirror(authenticator, chunk, hashOf, manager);
+    return result;
+  }
+
+  /**
+   * New users for members planned as `create`. Their bindings go in first, yielding to a binding a
+   * login made since the plan (that member is refused here, and no user is created for it).
+   */
+  private async provision(authenticator: Authenticator, chunk: MemberChange[], refused: Map<string, string>, manager: EntityManager): Promise<number> {
+    const creates = chunk.filter((c) => c.action === 'create');
+    if (!creates.length) return 0;
+    const ids = await this.users.allocateIds(creates.length, manager);
+    creates.forEach((c, i) => (c.nocobaseUserId = ids[i]));
+    const bound = await this.bindings.insertFromSync(
+      authenticator.id,
+      creates.map((c) => ({ wecomUserid: c.wecomUserid, nocobaseUserId: c.nocobaseUserId!, phone: c.changes.phone?.[1] ?? null })),
+      manager,
+    );
+    for (const change of creates.filter((x) => !bound.has(x.wecomUserid))) {
+      refused.set(change.wecomUserid, 'bound by a login while this run was applying; the next run brings it in step');
+      change.nocobaseUserId = null;
+    }
+    const created = creates.filter((c) => bound.has(c.wecomUserid));
+    return (
+      bound.size +
+      (await this.users.insertUsers(
+        created.map((c) => ({
+          id: c.nocobaseUserId!,
+          nickname: c.changes.nickname?.[1] ?? c.wecomUserid,
+          phone: c.changes.phone?.[1] ?? null,
+          email: c.changes.email?.[1] ?? null,
+          mainDepartmentId: null,
+        })),
+        manager,
+      ))
+    );
+  }
+
+  /** Changed fields, then memberships in managed departments (NocoBase wants the main department to be one of them). */
+  private async writeFieldsAndMemberships(authenticator: Authenticator, chunk: MemberChange[], manager: EntityManager): Promise<number> {
+    let written = 0;
+    const updates: UserFieldsUpdate[] = [];
+    for (const change of chunk) {
+      if (change.nocobaseUserId === null || !['create', 'update', 'restore'].includes(change.action)) continue;
+      const row: UserFieldsUpdate = { id: change.nocobaseUserId };
+      for (const field of ['nickname', 'email', 'phone', 'mainDepartmentId'] as const) {
+        // A new user was inserted with its contacts already; only its main department waits for the memberships.
+        if (change.changes[field] && (change.action !== 'create' || field === 'mainDepartmentId')) row[field] = change.changes[field]![1];
+      }
+      if (Object.keys(row).length > 1) updates.push(row);
+    }
+    const withUser = chunk.filter((c) => c.nocobaseUserId !== null);
+    const adds = withUser.flatMap((c) =>
+      c.addMemberships.map((x) => ({ nocobaseDepartmentId: x.nocobaseDepartmentId, nocobaseUserId: c.nocobaseUserId!, isOwner: x.isOwner })),
+    );
+    const removes = withUser.flatMap((c) => c.removeMemberships.map((d) => ({ nocobaseDepartmentId: d, nocobaseUserId: c.nocobaseUserId! })));
+    if (this.departments.available) {
+      written += await this.departments.upsertMemberships(
+        adds.map((x) => ({ departmentId: x.nocobaseDepartmentId, userId: x.nocobaseUserId, isOwner: x.isOwner })),
+        manager,
+      );
+      written += await this.mirror.addMemberships(authenticator.id, adds, manager);
+      written += await this.departments.deleteMemberships(
+        removes.map((x) => ({ departmentId: x.nocobaseDepartmentId, userId: x.nocobaseUserId })),
+        manager,
+      );
+      written += await this.mirror.removeMemberships(authenticator.id, removes, manager);
+    } else {
+      for (const u of updates) delete u.mainDepartmentId;
+    }
+    written += await this.users.updateUsers(updates, manager);
+    return written;
+  }
+
+  /**
+   * Suspend (roles withdrawn and remembered), restore (roles given back) and delete. Each acts only
+   * if the binding still points at the user it was planned against; otherwise the member is refused.
+   */
+  private async offboardAndRestore(chunk: MemberChange[], refused: Map<string, string>, manager: EntityManager): Promise<number> {
+    let written = 0;
+    for (const change of chunk) {
+      const binding = change.binding;
+      if (!binding || change.nocobaseUserId === null || !['suspend', 'restore', 'delete'].includes(change.action)) continue;
+      const planned = [{ id: binding.id, nocobaseUserId: change.nocobaseUserId }];
+      const changed =
+        change.action === 'delete'
+          ? await this.bindings.deletePlanned(planned, manager)
+          : await this.bindings.setSuspended(planned, change.action === 'suspend', manager);
+      if (!changed) {
+        refused.set(change.wecomUserid, 'its binding changed while this run was applying (unbound or bound again); the next run brings it in step');
+        continue;
+      }
+      written += changed;
+      if (change.action === 'suspend') {
+        const roles = (await this.users.rolesOf(change.nocobaseUserId, manager)) ?? [];
+        await this.bindings.rememberSuspendedRoles(binding.id, roles, manager);
+        written += await this.users.removeRoles(change.nocobaseUserId, roles, manager);
+      } else if (change.action === 'restore') {
+        written += await this.users.addRoles(change.nocobaseUserId, await this.bindings.takeSuspendedRoles(binding.id, manager), manager);
+      } else {
+        written += await this.users.deleteUsers([change.nocobaseUserId], manager);
+      }
+    }
+    return written;
+  }
+
+  /** The mirror rows of members whose WeCom data or offboarded flag changed; forgotten and deleted members leave it. */
+  private async writeMirror(authenticator: Authenticator, chunk: MemberChange[], hashOf: MemberHash, manager: EntityManager): Promise<number> {
+    const offboarded = (c: MemberChange) => c.action === 'suspend' || c.action === 'delete' || (c.action !== 'restore' && Boolean(c.binding?.suspended));
+    let written = await this.mirror.upsertMirror(
+      authenticator.id,
+      chunk.filter((c) => c.mirror && c.member).map((c) => ({ member: c.member!, hash: hashOf(c.member!), offboarded: offboarded(c) })),
+      manager,
+    );
+    written += await this.mirror.forgetMirror(
+      authenticator.id,
+      chunk.filter((c) => c.action === 'forget' || c.action === 'delete').map((c) => c.wecomUserid),
+      manager,
+    );
+    return written;
+  }
+
+  /** Ends every session of these members' users; returns the ones that failed, with why. */
+  private async endSessions(changes: MemberChange[]): Promise<Map<string, string>> {
+    const failures = new Map<string, string>();
+    for (const change of changes) {
+      if (change.nocobaseUserId === null) continue;
+      try {
+        const revoked = await this.sessions.revokeAll(change.nocobaseUserId);
+        if (revoked.failed) throw new Error(`${revoked.failed} of ${revoked.failed + revoked.revoked} sessions could not be ended`);
+      } catch (error) {
+        failures.set(change.wecomUserid, (error as Error).message);
+      }
+    }
+    return failures;
+  }
+}
+
+function outcomeOf(c: MemberChange, refused: Map<string, string>): ItemOutcome {
+  const why = refused.get(c.wecomUserid);
+  return why === undefined ? memberItem(c, 'applied', null) : memberItem(c, 'failed', why);
+}

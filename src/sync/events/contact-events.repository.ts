@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { qualified } from '../../database/sql';
+
+export interface ContactEvent {
+  id: number;
+  changeType: string;
+  payload: Record<string, string>;
+}
+
+/** Contact-change callbacks as received: deduplicated by content, processed in order. */
+@Injectable()
+export class ContactEventsRepository {
+  private readonly table: string;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    this.table = qualified(config.database.bridgeSchema, 'contact_events');
+  }
+
+  /** False when the same event was already received (WeCom redelivers until it sees a 200). */
+  async record(authenticatorId: number, dedupeKey: string, changeType: string, payload: Record<string, string>): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `INSERT INTO ${this.table} (authenticator_id, dedupe_key, change_type, payload) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (authenticator_id, dedupe_key) DO NOTHING RETURNING id`,
+      [authenticatorId, dedupeKey, changeType, JSON.stringify(payload)],
+    );
+    return rows.length > 0;
+  }
+
+  async pending(authenticatorId: number, limit = 1000): Promise<ContactEvent[]> {
+    const rows = await this.dataSource.query(
+      `SELECT id, change_type, payload FROM ${this.table} WHERE authenticator_id = $1 AND processed_at IS NULL ORDER BY id LIMIT $2`,
+      [authenticatorId, limit],
+    );
+    return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), changeType: r.change_type as string, payload: r.payload as Record<string, string> }));
+  }
+
+  async markProcessed(ids: number[], error: string | null): Promise<void> {
+    if (!ids.length) return;
+    await this.dataSource.query(`UPDATE ${this.table} SET processed_at = now(), error = $2 WHERE id = ANY($1::bigint[])`, [ids, error]);
+  }
+
+  /** Authenticators with events still waiting (after a restart, say). */
+  async authenticatorsWithPending(): Promise<number[]> {
+    const rows = await this.dataSource.query(`SELECT DISTINCT authenticator_id FROM ${this.table} WHERE processed_at IS NULL`);
+    return rows.map((r: { authenticator_id: string }) => Number(r.authenticator_id));
+  }
+}

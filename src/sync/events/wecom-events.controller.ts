@@ -1,0 +1,28 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ContactEventsService, type CallbackQuery } from '../events/contact-events.service';
+
+/**
+ * WeCom's contact-change callback URL (`/api/wecom/<name>/events`). WeCom reads the answers as
+ * plain text, so these bypass NocoBase's JSON envelope; failures still answer with it.
+ */
+@ApiTags('wecom')
+@Controller('api/wecom')
+export class WecomEventsController {
+  constructor(private readonly events: ContactEventsService) {}
+
+  @Get(':name/events')
+  @ApiOperation({ summary: "WeCom's URL check when the callback is saved: answers the decrypted echostr" })
+  async verify(@Param('name') name: string, @Query() q: CallbackQuery, @Res() res: Response): Promise<void> {
+    res.type('text/plain').send(await this.events.verifyUrl(name, q));
+  }
+
+  @Post(':name/events')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A contact-change event: verified, stored, answered "success" at once, applied within seconds' })
+  async receive(@Param('name') name: string, @Query() q: CallbackQuery, @Body() body: unknown, @Res() res: Response): Promise<void> {
+    await this.events.receive(name, q, typeof body === 'string' ? body : '');
+    res.type('text/plain').send('success');
+  }
+}
