@@ -15,6 +15,18 @@ describe(checkBridge.name, () => {
     expect(fetch).toHaveBeenCalledWith('https://w.example.com/api/wecom/authenticators/wecom', expect.objectContaining({ credentials: 'omit' }));
   });
 
+  it("accepts the bridge's login URL as a path (behind a proxy prefix too), and reports one that disagrees", async () => {
+    const said = (loginUrl: string) => answer(200, { data: { name: 'wecom', title: 'T', enabled: true, loginUrl } });
+    expect(await checkBridge('https://nb.example.com/wecom-proxy', 'wecom', said('/api/wecom/wecom/login'))).toMatchObject({
+      loginUrl: 'https://nb.example.com/wecom-proxy/api/wecom/wecom/login',
+      expectedLoginUrl: 'https://nb.example.com/wecom-proxy/api/wecom/wecom/login',
+    });
+    expect(await checkBridge('https://nb.example.com', 'wecom', said('https://other.example.com/api/wecom/wecom/login'))).toMatchObject({
+      loginUrl: 'https://other.example.com/api/wecom/wecom/login',
+      expectedLoginUrl: 'https://nb.example.com/api/wecom/wecom/login',
+    });
+  });
+
   it('tells disabled, unknown, unreachable, a bad URL and a non-bridge apart', async () => {
     expect(await checkBridge('https://w.example.com', 'hq', answer(200, { data: { name: 'hq', title: 'HQ', enabled: false } }))).toEqual({ status: 'disabled', title: 'HQ', name: 'hq' });
     expect(await checkBridge('https://w.example.com', 'nope', answer(404, { errors: [{ code: 'AUTHENTICATOR_NOT_FOUND', message: 'no' }] }))).toEqual({ status: 'not-found', name: 'nope' });

@@ -40,11 +40,9 @@ export async function checkBridge(rawUrl: unknown, rawName: unknown, fetchImpl: 
   }
   const title = typeof data.title === 'string' && data.title ? data.title : name;
   if (data.enabled !== true) return { status: 'disabled', title, name };
-  return {
-    status: 'ok',
-    title,
-    autoLogin: data.autoLogin === true,
-    loginUrl: typeof data.loginUrl === 'string' ? data.loginUrl : '',
-    expectedLoginUrl: `${bridgeUrl}/api/wecom/${encodeURIComponent(name)}/login`,
-  };
+  const expectedLoginUrl = `${bridgeUrl}/api/wecom/${encodeURIComponent(name)}/login`;
+  const said = typeof data.loginUrl === 'string' ? data.loginUrl : '';
+  // The bridge names its login URL as a path (it may not know the prefix a proxy serves it under) or in full.
+  const agrees = !said || (/^https?:\/\//.test(said) ? said === expectedLoginUrl : expectedLoginUrl.endsWith(said));
+  return { status: 'ok', title, autoLogin: data.autoLogin === true, loginUrl: agrees ? expectedLoginUrl : said, expectedLoginUrl };
 }
