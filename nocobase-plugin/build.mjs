@@ -82,6 +82,8 @@ if (packAt > 0) {
   const { resolve } = await import('node:path');
   const dest = resolve(process.argv[packAt + 1] ?? join(root, '..', '.cache', 'plugin'));
   await mkdir(dest, { recursive: true });
-  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dest], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dest], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
   console.log(join(dest, packed.filename));
 }

@@ -26,11 +26,17 @@ export function signInAs(url: URL, directory: EmulatorDirectory, res: ServerResp
   const html = (status: number, text: string, cookie: string) =>
     void res
       .writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Set-Cookie': cookie, 'Cache-Control': 'no-store' })
-      .end(`<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>企业微信 (emulator)</title></head><body><p data-emulator-message>${text}</p></body></html>`);
+      .end(
+        `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>企业微信 (emulator)</title></head><body><p data-emulator-message>${text}</p></body></html>`,
+      );
   if (!userid) return html(200, '已退出企业微信客户端 (signed out of the WeCom client)', `${SIGNED_IN_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`);
   const member = directory.member(userid);
   if (!member) return html(404, `没有这个成员 (no member ${escape(userid)})`, `${SIGNED_IN_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`);
-  html(200, `企业微信客户端已登录：${escape(member.name)} (${escape(member.userid)})`, `${SIGNED_IN_COOKIE}=${encodeURIComponent(member.userid)}; Path=/; SameSite=Lax`);
+  html(
+    200,
+    `企业微信客户端已登录：${escape(member.name)} (${escape(member.userid)})`,
+    `${SIGNED_IN_COOKIE}=${encodeURIComponent(member.userid)}; Path=/; SameSite=Lax`,
+  );
 }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

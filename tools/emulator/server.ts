@@ -109,7 +109,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Weco
     const ip = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const body = await readBody(req);
     if (url.pathname.startsWith('/cgi-bin/')) return api(url.pathname.slice('/cgi-bin/'.length), req.method ?? 'GET', url.searchParams, body, ip, res);
-    if (url.pathname === '/connect/oauth2/authorize') return page(res, authorizePage(url.searchParams, pageCtx(), `${emulator.baseUrl}${url.pathname}`, signedInMember(req)));
+    if (url.pathname === '/connect/oauth2/authorize')
+      return page(res, authorizePage(url.searchParams, pageCtx(), `${emulator.baseUrl}${url.pathname}`, signedInMember(req)));
     if (url.pathname === '/wwlogin/sso/login') return page(res, webLoginPage(url.searchParams, pageCtx(), `${emulator.baseUrl}${url.pathname}`, false));
     if (url.pathname === '/wwopen/sso/qrConnect') return page(res, webLoginPage(url.searchParams, pageCtx(), `${emulator.baseUrl}${url.pathname}`, true));
     if (url.pathname === '/_emulator/as' && req.method === 'GET') return signInAs(url, directory, res);

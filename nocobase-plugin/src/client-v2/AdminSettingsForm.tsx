@@ -25,7 +25,11 @@ export default function AdminSettingsForm() {
       >
         <Input placeholder="https://wecom.example.com" />
       </Form.Item>
-      <Form.Item name={['options', 'bridgeAuthenticator']} label={t('Bridge authenticator')} extra={t('The name of the authenticator on the bridge (WECOM_AUTHENTICATOR_NAME, default wecom).')}>
+      <Form.Item
+        name={['options', 'bridgeAuthenticator']}
+        label={t('Bridge authenticator')}
+        extra={t('The name of the authenticator on the bridge (WECOM_AUTHENTICATOR_NAME, default wecom).')}
+      >
         <Input placeholder={DEFAULT_BRIDGE_AUTHENTICATOR} />
       </Form.Item>
       <Form.Item

@@ -57,5 +57,5 @@ function WecomBridgeCheck() {
   const { i18n } = useTranslation();
   const t = translator(i18n?.language);
   const form = useForm();
-  return <BridgeCheckButton t={t} values={() => ((form.values as { options?: WecomBridgeOptions }).options ?? {})} />;
+  return <BridgeCheckButton t={t} values={() => (form.values as { options?: WecomBridgeOptions }).options ?? {}} />;
 }

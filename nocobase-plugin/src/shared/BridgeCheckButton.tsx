@@ -46,16 +46,27 @@ function CheckResult({ t, result }: { t: Translate; result: BridgeCheck }) {
       return show(mismatch ? 'warning' : 'success', t('Connected: the bridge serves “{{title}}” and it is enabled.', { title: result.title }), mismatch);
     }
     case 'disabled':
-      return show('warning', t('The bridge has “{{name}}”, but it is disabled. Enable it on the bridge (PATCH /api/admin/authenticators/{{name}} with enabled: true).', { name: result.name }));
+      return show(
+        'warning',
+        t('The bridge has “{{name}}”, but it is disabled. Enable it on the bridge (PATCH /api/admin/authenticators/{{name}} with enabled: true).', {
+          name: result.name,
+        }),
+      );
     case 'not-found':
-      return show('error', t('The bridge has no authenticator named “{{name}}”. Check the name (GET /api/wecom/authenticators on the bridge lists them).', { name: result.name }));
+      return show(
+        'error',
+        t('The bridge has no authenticator named “{{name}}”. Check the name (GET /api/wecom/authenticators on the bridge lists them).', { name: result.name }),
+      );
     case 'unreachable':
       return show(
         'error',
-        t('This browser cannot reach the bridge at {{url}} ({{detail}}). Check the URL, that the bridge is running, and that the bridge allows this NocoBase origin (WECOM_ORIGIN, for CORS).', {
-          url: result.url,
-          detail: result.detail,
-        }),
+        t(
+          'This browser cannot reach the bridge at {{url}} ({{detail}}). Check the URL, that the bridge is running, and that the bridge allows this NocoBase origin (WECOM_ORIGIN, for CORS).',
+          {
+            url: result.url,
+            detail: result.detail,
+          },
+        ),
       );
     case 'invalid-url':
       return show('error', t('Enter the bridge URL as http(s)://host[:port].'));

@@ -9,14 +9,22 @@ export type BridgeCheck =
   | { status: 'invalid-url' }
   | { status: 'unexpected'; url: string; detail: string };
 
-type FetchLike = (url: string, init: { signal: AbortSignal; headers: Record<string, string>; credentials: 'omit' }) => Promise<{ status: number; json(): Promise<unknown> }>;
+type FetchLike = (
+  url: string,
+  init: { signal: AbortSignal; headers: Record<string, string>; credentials: 'omit' },
+) => Promise<{ status: number; json(): Promise<unknown> }>;
 
 /**
  * `GET <bridgeUrl>/api/wecom/authenticators/<name>`: 200 `{ data: { name, title, enabled, autoLogin, loginUrl } }`
  * or 404 `{ errors: [{ code: 'AUTHENTICATOR_NOT_FOUND' }] }`. A browser cannot tell a refused CORS request from a
  * bridge that is down (both are a TypeError), so both are "unreachable", with what to check.
  */
-export async function checkBridge(rawUrl: unknown, rawName: unknown, fetchImpl: FetchLike = fetch as unknown as FetchLike, timeoutMs = 8000): Promise<BridgeCheck> {
+export async function checkBridge(
+  rawUrl: unknown,
+  rawName: unknown,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+  timeoutMs = 8000,
+): Promise<BridgeCheck> {
   const bridgeUrl = normalizeBridgeUrl(rawUrl);
   if (!bridgeUrl) return { status: 'invalid-url' };
   const name = bridgeAuthenticatorName(rawName);

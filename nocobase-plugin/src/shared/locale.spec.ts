@@ -8,8 +8,12 @@ describe(translator.name, () => {
     expect(translator('zh-TW')('Check')).toBe('检查');
     expect(translator('en-US')('Check')).toBe('Check');
     expect(translator(undefined)('Check')).toBe('Check');
-    expect(translator('zh-CN')('Connected: the bridge serves “{{title}}” and it is enabled.', { title: '企业微信' })).toBe('连接正常：bridge 上的“企业微信”已启用。');
-    expect(translator('en-US')('The bridge answered unexpectedly at {{url}}: {{detail}}.', { url: 'u', detail: 'd' })).toBe('The bridge answered unexpectedly at u: d.');
+    expect(translator('zh-CN')('Connected: the bridge serves “{{title}}” and it is enabled.', { title: '企业微信' })).toBe(
+      '连接正常：bridge 上的“企业微信”已启用。',
+    );
+    expect(translator('en-US')('The bridge answered unexpectedly at {{url}}: {{detail}}.', { url: 'u', detail: 'd' })).toBe(
+      'The bridge answered unexpectedly at u: d.',
+    );
   });
 
   it('has a Chinese text for every text the components show', () => {

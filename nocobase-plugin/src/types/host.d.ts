@@ -63,9 +63,20 @@ declare module 'react-i18next' {
 declare module 'antd' {
   import type { CSSProperties, ComponentType, ReactNode } from 'react';
   type DataAttributes = { [key: `data-${string}`]: string };
-  export const Alert: ComponentType<{ type: 'success' | 'info' | 'warning' | 'error'; showIcon?: boolean; message: ReactNode; description?: ReactNode } & DataAttributes>;
+  export const Alert: ComponentType<
+    { type: 'success' | 'info' | 'warning' | 'error'; showIcon?: boolean; message: ReactNode; description?: ReactNode } & DataAttributes
+  >;
   export const Button: ComponentType<
-    { block?: boolean; size?: 'small' | 'middle' | 'large'; disabled?: boolean; loading?: boolean; icon?: ReactNode; style?: CSSProperties; onClick?: () => void; children?: ReactNode } & DataAttributes
+    {
+      block?: boolean;
+      size?: 'small' | 'middle' | 'large';
+      disabled?: boolean;
+      loading?: boolean;
+      icon?: ReactNode;
+      style?: CSSProperties;
+      onClick?: () => void;
+      children?: ReactNode;
+    } & DataAttributes
   >;
   export const Space: ComponentType<{ direction?: 'vertical' | 'horizontal'; style?: CSSProperties; children?: ReactNode } & DataAttributes>;
   export const Input: ComponentType<{ placeholder?: string }>;

@@ -330,8 +330,8 @@ describe('WeCom emulator', () => {
       expect(await inClient()).toMatchObject({ userid: a.userid, user_ticket: expect.any(String) });
       expect(await inClient({ as: b.userid })).toMatchObject({ userid: b.userid });
       // A QR login is a scan by whoever holds the phone: the web login page still asks.
-      const web = new URL('/wwlogin/sso/login', emu.baseUrl);
-      for (const [k, v] of Object.entries({ login_type: 'CorpApp', appid: emu.corpId, agentid: String(emu.agentId), redirect_uri: 'http://localhost:3000/cb', state: 's' })) web.searchParams.set(k, v);
+      const q = { login_type: 'CorpApp', appid: emu.corpId, agentid: String(emu.agentId), redirect_uri: 'http://localhost:3000/cb', state: 's' };
+      const web = new URL(`/wwlogin/sso/login?${new URLSearchParams(q)}`, emu.baseUrl);
       expect(await (await fetch(web, { headers: { cookie } })).text()).toContain('choose who you are');
 
       expect((await fetch(new URL('/_emulator/as?userid=nobody-here', emu.baseUrl))).status).toBe(404);
