@@ -45,12 +45,16 @@ export async function startNocobaseApp(options: { port: number; host: string; pl
   const nocobase = async (label: string, args: string[]) => {
     const { command, args: argv, env, cwd } = appCommand(base, args);
     const started = Date.now();
+    let output: { stdout: string; stderr: string };
     try {
-      await run(command, argv, { env, cwd, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+      output = await run(command, argv, { env, cwd, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
       throw new Error(`nocobase ${args.join(' ')} failed: ${e.message}\n${(e.stderr ?? '').slice(-3000)}\n${(e.stdout ?? '').slice(-3000)}`);
     }
+    // `pm enable` reports a plugin it cannot load as an error log line and still exits 0.
+    const failure = `${output.stdout}\n${output.stderr}`.split('\n').find((line) => line.includes('"level":"error"'));
+    if (args[0] === 'pm' && failure) throw new Error(`nocobase ${args.join(' ')} failed: ${failure.slice(0, 2000)}`);
     timings[label] = (Date.now() - started) / 1000;
   };
   const storage = join(CACHE, 'storage', name);
@@ -84,6 +88,8 @@ export async function startNocobaseApp(options: { port: number; host: string; pl
       await new Promise((r) => setTimeout(r, 500));
     }
     timings.start = (Date.now() - started) / 1000;
+    const enabled = (await (await fetch(`${apiUrl}/api/pm:listEnabled`)).json()) as { data: Array<{ packageName: string }> };
+    if (!enabled.data.some((p) => p.packageName === options.plugin.name)) throw new Error(`${options.plugin.name} is not among NocoBase's enabled plugins`);
   } catch (error) {
     child?.kill('SIGKILL');
     await drop();
