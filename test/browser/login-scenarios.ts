@@ -49,15 +49,18 @@ export function loginScenarios(w: () => World, { open, scenario }: Sessions, sta
   });
 
   scenario('signs a bound member in through the QR chooser and lands on /admin as them', async () => {
-    const { page } = await open();
+    const { context, page } = await open();
+    const logins = bridgeLogins(context);
     await page.goto(`${w().nocobase.url}/admin`);
-    await page.waitForURL((u) => u.pathname === '/signin');
+    await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('redirect') === '/admin');
     await wecomButton(page).click();
     await page.waitForURL((u) => u.href.startsWith(w().wecomUrl) && u.pathname === '/wwlogin/sso/login');
     await page.getByRole('searchbox').fill('张');
     await page.getByRole('button', { name: /搜索/ }).click();
     await page.getByRole('link', { name: '张伟 (zhangwei)' }).waitFor();
     await shot(page, 'qr-chooser');
+    // The button passed on the page's ?redirect, which NocoBase set when it sent the signed-out visit to /signin.
+    expect(logins.map((u) => new URL(u).searchParams.get('redirect'))).toEqual(['/admin']);
     await page.getByRole('link', { name: '张伟 (zhangwei)' }).click();
     await landedSignedIn(page, '张伟');
     await shot(page, 'qr-signed-in');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -142,6 +142,8 @@ export async function startWorld(
 /** Screenshots of every step, numbered in the order taken, for a person to look at. */
 export function screenshots(prefix: string) {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  // A run's pictures only: an earlier run's (or a failure's) would pass for this one's.
+  for (const f of readdirSync(SCREENSHOTS)) if (f.startsWith(`${prefix}-`) || f.startsWith('FAILED-')) rmSync(join(SCREENSHOTS, f));
   let n = 0;
   return async (page: Page, step: string): Promise<string> => {
     const file = join(SCREENSHOTS, `${prefix}-${String(++n).padStart(2, '0')}-${step}.png`);
