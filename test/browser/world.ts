@@ -186,8 +186,12 @@ export function authCheckFromPage(page: Page): Promise<{ status: number; authent
   });
 }
 
-/** The pictures the README shows (docs/screenshots/, committed), taken by the suite. */
+/**
+ * The pictures the README shows (docs/screenshots/, committed), refreshed with `DOCS_SCREENSHOTS=1`: ports and ids
+ * differ on every run, so an ordinary run leaves the committed ones alone.
+ */
 export function copyToDocs(file: string, name: string): void {
+  if (process.env.DOCS_SCREENSHOTS !== '1') return;
   const docs = join(ROOT, 'docs', 'screenshots');
   mkdirSync(docs, { recursive: true });
   copyFileSync(file, join(docs, name));
