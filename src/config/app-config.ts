@@ -42,6 +42,10 @@ export abstract class AppConfig {
     /** Region assumed for phone numbers written without a country code. */
     phoneDefaultRegion: import('libphonenumber-js').CountryCode;
   };
+  abstract readonly sync: {
+    /** How long a run's lease lasts after each renewal; a run that cannot renew it for this long is taken over. */
+    leaseSeconds: number;
+  };
   /** The authenticator declared by WECOM_* variables, or null when they are unset. */
   abstract readonly defaultAuthenticator: DeclaredAuthenticator | null;
   abstract readonly secrets: {

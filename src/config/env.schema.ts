@@ -1,6 +1,6 @@
-import { validateCronExpression } from 'cron';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { cronProblem } from '../common/cron';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain PostgreSQL identifier (letters, digits, _)');
 const bool = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
@@ -91,8 +91,12 @@ export const envSchema = z.object({
   WECOM_OFFBOARDING_THRESHOLD_PERCENT: z.coerce.number().min(0, 'must be 0–100').max(100, 'must be 0–100').default(5),
   WECOM_SYNC_CRON: z
     .string()
-    .refine((v) => validateCronExpression(v).valid, 'must be a cron expression such as "0 3 * * *" (unset = no schedule)')
+    .superRefine((v, ctx) => {
+      const problem = cronProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (unset = no schedule)` });
+    })
     .optional(),
+  SYNC_LEASE_SECONDS: int(5, 600).default(30),
 });
 
 /** The variables that must come together to declare the default authenticator. */

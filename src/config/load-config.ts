@@ -50,6 +50,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       rateLimitPerMinute: env.WECOM_RATE_LIMIT_PER_MINUTE,
     },
     auth: { phoneDefaultRegion: env.PHONE_DEFAULT_REGION as CountryCode },
+    sync: { leaseSeconds: env.SYNC_LEASE_SECONDS },
     defaultAuthenticator: env.WECOM_CORP_ID
       ? {
           name: env.WECOM_AUTHENTICATOR_NAME,

@@ -8,6 +8,7 @@ import { ContactEventsRepository } from './events/contact-events.repository';
 import { ContactEventsService } from './events/contact-events.service';
 import { WecomEventsController } from './events/wecom-events.controller';
 import { DirectoryFetcher } from './fetch/directory-fetcher.service';
+import { SyncPlanningService } from './plan/sync-planning.service';
 import { AdminSyncRunsController } from './runs/admin-sync-runs.controller';
 import { SyncRunsRepository } from './runs/sync-runs.repository';
 import { SyncScheduler } from './runs/sync-scheduler.service';
@@ -25,6 +26,7 @@ export class SyncModule {
       DirectoryFetcher,
       DirectoryMirrorRepository,
       SyncRunsRepository,
+      SyncPlanningService,
       SyncApplierService,
       SyncService,
       ContactEventsRepository,
