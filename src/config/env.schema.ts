@@ -18,6 +18,9 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   BRIDGE_PUBLIC_URL: httpUrl.optional(),
   BRIDGE_ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  BRIDGE_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty'], 'must be json or pretty').default('json'),
+  SHUTDOWN_TIMEOUT_SECONDS: int(1, 600).default(25),
 
   DATABASE_URL: z
     .string({ error: 'is required: the PostgreSQL URL of the NocoBase database, e.g. postgres://user:pass@host:5432/nocobase' })
@@ -96,7 +99,7 @@ export const envSchema = z.object({
       if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (unset = no schedule)` });
     })
     .optional(),
-  SYNC_LEASE_SECONDS: int(5, 600).default(30),
+  SYNC_LEASE_SECONDS: int(2, 600).default(30),
 });
 
 /** The variables that must come together to declare the default authenticator. */

@@ -6,6 +6,7 @@ import { SyncApplierService } from './apply/sync-applier.service';
 import { DirectoryMirrorRepository } from './directory-mirror.repository';
 import { ContactEventsRepository } from './events/contact-events.repository';
 import { ContactEventsService } from './events/contact-events.service';
+import { EventQueueMetrics } from './events/event-queue.metrics';
 import { WecomEventsController } from './events/wecom-events.controller';
 import { DirectoryFetcher } from './fetch/directory-fetcher.service';
 import { SyncPlanningService } from './plan/sync-planning.service';
@@ -31,6 +32,7 @@ export class SyncModule {
       SyncService,
       ContactEventsRepository,
       ContactEventsService,
+      EventQueueMetrics,
     ];
     return {
       module: SyncModule,

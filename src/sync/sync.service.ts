@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Authenticator } from '../auth/authenticators/authenticator';
 import { AppException } from '../common/exceptions/app.exception';
 import { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
 import { departmentItem, memberItem, type ItemOutcome } from './apply/item-outcome';
 import { SyncApplierService, type ApplyContext } from './apply/sync-applier.service';
 import { DirectoryFetcher } from './fetch/directory-fetcher.service';
@@ -48,6 +49,8 @@ export class SyncService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
   private readonly owner: RunOwner;
   private readonly executing = new Set<Promise<SyncRun>>();
+  /** Authenticator names by id, for metric labels. */
+  private readonly names = new Map<number, string>();
   private stopping = false;
 
   constructor(
@@ -55,6 +58,7 @@ export class SyncService implements BeforeApplicationShutdown {
     private readonly fetcher: DirectoryFetcher,
     private readonly planning: SyncPlanningService,
     private readonly applier: SyncApplierService,
+    private readonly metrics: Metrics,
     config: AppConfig,
   ) {
     this.owner = { replica: `${hostname()}:${process.pid}`, leaseSeconds: config.sync.leaseSeconds };
@@ -66,6 +70,7 @@ export class SyncService implements BeforeApplicationShutdown {
     trigger: RunTrigger,
     options: SyncRunOptions = {},
   ): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
+    this.names.set(authenticator.id, authenticator.name);
     for (let attempt = 0; attempt < 3; attempt++) {
       const queued = await this.runs.tryQueue(
         { authenticatorId: authenticator.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force), scheduledFor: options.scheduledFor },
@@ -81,12 +86,20 @@ export class SyncService implements BeforeApplicationShutdown {
       if (!active) continue;
       const expired = await this.runs.expireIfLeaseOver(active.id);
       if (expired) {
+        this.countRun(expired);
         this.logger.warn(`sync run ${expired.id} of "${authenticator.name}" lost its replica: ${expired.error}`);
         continue;
       }
       return { run: active, alreadyRunning: true, done: this.waitFor(active.id) };
     }
     throw new Error('could not queue a sync run: runs keep appearing and finishing; try again');
+  }
+
+  /** Runs whose lease ended, marked failed (the scheduler sweeps now and then, on every replica). */
+  async expireOverdue(): Promise<SyncRun[]> {
+    const expired = await this.runs.expireOverdue();
+    for (const run of expired) this.countRun(run);
+    return expired;
   }
 
   /**
@@ -157,7 +170,9 @@ export class SyncService implements BeforeApplicationShutdown {
     const counts = { ...plan.counts };
     const record = this.itemRecorder(run.id);
     if (run.dryRun || plan.abortReason) {
-      await record(plannedItems(plan));
+      const planned = plannedItems(plan);
+      await record(planned);
+      this.countItems(authenticator, planned);
       const aborted = Boolean(plan.abortReason);
       return this.finish(run, {
         status: aborted ? 'aborted' : this.readStatus(snapshot),
@@ -176,6 +191,7 @@ export class SyncService implements BeforeApplicationShutdown {
       fence: (manager) => lease.fence(manager),
       record,
       committed: (rowsWritten, done, manager) => this.runs.addWritten(run.id, rowsWritten, done, manager),
+      settled: (items) => this.countItems(authenticator, items),
       stopping: () => this.stopping,
       onProgress: (done) => void report('apply', done, total),
     };
@@ -228,9 +244,21 @@ export class SyncService implements BeforeApplicationShutdown {
   }
 
   private async finish(run: SyncRun, f: Finish): Promise<SyncRun> {
-    const finished = await this.runs.finish(run.id, this.owner, f);
+    const { run: finished, recorded } = await this.runs.finish(run.id, this.owner, f);
     this.logger.log(`sync run ${run.id} ${finished.status}${finished.error ? `: ${finished.error}` : ''}`);
+    if (recorded) this.countRun(finished);
     return finished;
+  }
+
+  /** A finished run in the metrics: counted once, by whichever replica recorded how it ended. */
+  private countRun(run: SyncRun): void {
+    const authenticator = this.names.get(run.authenticatorId) ?? String(run.authenticatorId);
+    this.metrics.syncRuns.inc({ authenticator, trigger: run.trigger, status: run.status });
+    if (run.startedAt && run.finishedAt) this.metrics.syncRunSeconds.observe({ authenticator, status: run.status }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+  }
+
+  private countItems(authenticator: Authenticator, items: ItemOutcome[]): void {
+    for (const item of items) this.metrics.syncItems.inc({ authenticator: authenticator.name, kind: item.kind, action: item.action, outcome: item.outcome });
   }
 }
 

@@ -26,6 +26,8 @@ export interface ApplyContext {
   record(items: ItemOutcome[], manager?: Manager): Promise<void>;
   /** In a committed chunk's transaction: the rows it wrote and how many members are done. */
   committed(rowsWritten: number, membersDone: number, manager: Manager): Promise<void>;
+  /** Outcomes that are final (committed, or failed for good): counted once, whatever retries happened. */
+  settled(items: ItemOutcome[]): void;
   /** True once the process is shutting down: the applier stops at the next chunk boundary. */
   stopping(): boolean;
   onProgress(membersDone: number): void;
@@ -90,6 +92,7 @@ export class SyncApplierService {
       result.failed += 1;
     }
     await context.record(members.offboarded);
+    context.settled(members.offboarded);
 
     const refreshed = await this.sessions.refreshCached(members.changedUsers);
     if (refreshed.failed) {
@@ -119,11 +122,14 @@ export class SyncApplierService {
         await context.committed(written, 0, manager);
         return written;
       });
+      context.settled(changed.map((d) => departmentItem(d, 'applied', null)));
       return { rowsWritten, failed: 0 };
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       this.logger.error(`department changes failed for ${authenticator.name}`, (error as Error).stack);
-      await context.record(changed.map((d) => departmentItem(d, 'failed', (error as Error).message)));
+      const failed = changed.map((d) => departmentItem(d, 'failed', (error as Error).message));
+      await context.record(failed);
+      context.settled(failed);
       return { rowsWritten: 0, failed: changed.length };
     }
   }
@@ -209,6 +215,7 @@ export class SyncApplierService {
         if (change.action === 'suspend') out.appliedSuspensions.push(change);
       }
       out.offboarded.push(...items.filter(isOffboarding));
+      context.settled(items.filter((item) => !isOffboarding(item)));
       out.done = done;
       context.onProgress(done);
     }

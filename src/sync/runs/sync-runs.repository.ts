@@ -178,29 +178,20 @@ export class SyncRunsRepository {
   }
 
   /**
-   * Records how a run ended, if its owner still owns it; returns the row as it stands either way
-   * (a run whose lease was taken over keeps the failure the other replica recorded).
+   * Records how a run ended, if its owner still owns it. `recorded` is false when it no longer did
+   * (another replica took it over and recorded the failure): the row is returned as it stands.
    */
   async finish(
     id: number,
     owner: Pick<RunOwner, 'replica'>,
     f: { status: FinalRunStatus; counts?: RunCounts; apiCalls?: number; rowsWritten?: number; errorCode?: string | null; error?: string | null },
-  ): Promise<SyncRun> {
+  ): Promise<{ run: SyncRun; recorded: boolean }> {
     const [rows] = await this.dataSource.query(
       `UPDATE ${this.runs} SET status = $3, counts = COALESCE($4::jsonb, counts), api_calls = COALESCE($5, api_calls), rows_written = COALESCE($6, rows_written),
          error_code = $7, error = $8, finished_at = now(), phase = 'done' WHERE id = $1 AND replica = $2 AND status IN ('queued', 'running') RETURNING *`,
-      [
-        id,
-        owner.replica,
-        f.status,
-        f.counts ? JSON.stringify(f.counts) : null,
-        f.apiCalls ?? null,
-        f.rowsWritten ?? null,
-        f.errorCode ?? null,
-        f.error ?? null,
-      ],
+      [id, owner.replica, f.status, f.counts ? JSON.stringify(f.counts) : null, f.apiCalls ?? null, f.rowsWritten ?? null, f.errorCode ?? null, f.error ?? null],
     );
-    return rows[0] ? toRun(rows[0]) : (await this.findById(id))!;
+    return rows[0] ? { run: toRun(rows[0]), recorded: true } : { run: (await this.findById(id))!, recorded: false };
   }
 
   /** Stores item outcomes; in a chunk's transaction when given its manager, so they commit with what they describe. */

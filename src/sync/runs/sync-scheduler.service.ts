@@ -7,7 +7,6 @@ import { cronProblem } from '../../common/cron';
 import { ContactEventsRepository } from '../events/contact-events.repository';
 import { ContactEventsService } from '../events/contact-events.service';
 import { SyncService } from '../sync.service';
-import { SyncRunsRepository } from './sync-runs.repository';
 
 /** How often every replica re-reads the authenticators' schedules (so a changed cron applies without a restart) and sweeps dead runs. */
 export const RECONCILE_INTERVAL_MS = 30_000;
@@ -31,7 +30,6 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly registry: SchedulerRegistry,
     private readonly authenticators: AuthenticatorsService,
     private readonly sync: SyncService,
-    private readonly runs: SyncRunsRepository,
     private readonly events: ContactEventsService,
     private readonly pendingEvents: ContactEventsRepository,
   ) {}
@@ -101,7 +99,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Runs whose lease ended are marked failed here too, not only when someone triggers again. */
   private async sweep(): Promise<void> {
-    for (const run of await this.runs.expireOverdue()) this.logger.warn(`sync run ${run.id} lost its replica: ${run.error}`);
+    for (const run of await this.sync.expireOverdue()) this.logger.warn(`sync run ${run.id} lost its replica: ${run.error}`);
   }
 
   private async fire(name: string, scheduledFor: Date): Promise<void> {
