@@ -254,7 +254,8 @@ export class SyncService implements BeforeApplicationShutdown {
   private countRun(run: SyncRun): void {
     const authenticator = this.names.get(run.authenticatorId) ?? String(run.authenticatorId);
     this.metrics.syncRuns.inc({ authenticator, trigger: run.trigger, status: run.status });
-    if (run.startedAt && run.finishedAt) this.metrics.syncRunSeconds.observe({ authenticator, status: run.status }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+    if (run.startedAt && run.finishedAt)
+      this.metrics.syncRunSeconds.observe({ authenticator, status: run.status }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
   }
 
   private countItems(authenticator: Authenticator, items: ItemOutcome[]): void {

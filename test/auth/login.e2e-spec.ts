@@ -182,7 +182,11 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
     'refuses the open redirect %s',
     async (target) => {
       const res = await http().get('/api/wecom/wecom/login').query({ redirect: target }).set('User-Agent', DESKTOP_UA).expect(400);
-      expect(res.body.errors[0]).toEqual({ code: 'INVALID_REDIRECT', message: `redirect must be a path on ${ORIGIN}, such as /admin`, requestId: expect.any(String) });
+      expect(res.body.errors[0]).toEqual({
+        code: 'INVALID_REDIRECT',
+        message: `redirect must be a path on ${ORIGIN}, such as /admin`,
+        requestId: expect.any(String),
+      });
     },
   );
 

@@ -109,7 +109,9 @@ describe('schedules that cannot run', () => {
     const scheduler = bridge.app.get(SyncScheduler);
     await scheduler.reconcile();
     await scheduler.reconcile(); // and again, as every 30 s: still fine, no exception
-    const ids = Object.fromEntries((await db.query<{ id: string; name: string }>(`SELECT id, name FROM wecom_bridge.authenticators`)).map((r) => [r.name, Number(r.id)]));
+    const ids = Object.fromEntries(
+      (await db.query<{ id: string; name: string }>(`SELECT id, name FROM wecom_bridge.authenticators`)).map((r) => [r.name, Number(r.id)]),
+    );
     expect(scheduler.nextRuns()[ids.broken]).toBeUndefined();
     expect(scheduler.nextRuns()[ids.healthy]).toBeInstanceOf(Date);
     expect(await scheduledRun(bridge, ids.healthy)).toMatchObject({ trigger: 'schedule', status: 'succeeded' });

@@ -340,7 +340,11 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     );
     await bridge.app.get(SyncScheduler).refresh(); // what every replica does every 30 s
     const lost = (await http().get(`/api/admin/sync-runs/${dead}`).set(admin).expect(200)).body.data;
-    expect(lost).toMatchObject({ status: 'failed', rowsWritten: 1234, error: { code: 'REPLICA_LOST', message: expect.stringContaining('1234 rows were written') } });
+    expect(lost).toMatchObject({
+      status: 'failed',
+      rowsWritten: 1234,
+      error: { code: 'REPLICA_LOST', message: expect.stringContaining('1234 rows were written') },
+    });
 
     await db.query(`UPDATE ${bridgeTable('sync_runs')} SET status = 'running', lease_expires_at = now() + interval '1 minute' WHERE id = $1`, [dead]);
     await bridge.app.get(SyncScheduler).refresh();

@@ -61,7 +61,13 @@ export async function startBridgeProcess(env: Record<string, string>): Promise<B
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the bridge exited with ${child.exitCode}: ${stderr}${lines.slice(-20).join('\n')}`);
-    if (await fetch(`${url}/health/live`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/health/live`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) throw new Error(`the bridge did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 200));
   }

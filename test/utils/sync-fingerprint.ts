@@ -12,7 +12,15 @@ export async function syncFingerprint(db: TestDatabase, nb: NocobaseSchema) {
   const r = nb.columns('rolesUsers');
   const d = nb.columns('departments');
   const du = nb.columns('departmentsUsers');
-  const members = await db.query<{ userid: string; nickname: string; phone: string | null; email: string | null; roles: string; departments: string; suspended: boolean }>(
+  const members = await db.query<{
+    userid: string;
+    nickname: string;
+    phone: string | null;
+    email: string | null;
+    roles: string;
+    departments: string;
+    suspended: boolean;
+  }>(
     `SELECT b.wecom_userid AS userid, usr.${u.nickname} AS nickname, usr.${u.phone} AS phone, usr.${u.email} AS email, b.suspended_at IS NOT NULL AS suspended,
             (SELECT string_agg(ru.${r.roleName}, ',' ORDER BY ru.${r.roleName}) FROM ${nb.table('rolesUsers')} ru WHERE ru.${r.userId} = usr.${u.id}) AS roles,
             (SELECT string_agg(dep.${d.title} || CASE WHEN x.${du.isOwner} THEN '*' ELSE '' END, ',' ORDER BY dep.${d.title})

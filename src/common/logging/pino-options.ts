@@ -48,7 +48,10 @@ export function pinoOptions(config: AppConfig): Params {
         }),
         res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
       },
-      transport: config.app.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+      transport:
+        config.app.logFormat === 'pretty'
+          ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+          : undefined,
     },
   };
 }

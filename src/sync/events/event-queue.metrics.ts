@@ -11,11 +11,21 @@ export class EventQueueMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.gauge('contact_events_pending', 'Contact-change events received and not yet applied, by authenticator id', ['authenticator_id'], async (gauge) => {
-      for (const row of await this.events.queueDepth()) gauge.set({ authenticator_id: String(row.authenticatorId) }, row.pending);
-    });
-    this.metrics.gauge('contact_events_oldest_pending_seconds', 'Age of the oldest event not yet applied, by authenticator id', ['authenticator_id'], async (gauge) => {
-      for (const row of await this.events.queueDepth()) gauge.set({ authenticator_id: String(row.authenticatorId) }, row.oldestSeconds);
-    });
+    this.metrics.gauge(
+      'contact_events_pending',
+      'Contact-change events received and not yet applied, by authenticator id',
+      ['authenticator_id'],
+      async (gauge) => {
+        for (const row of await this.events.queueDepth()) gauge.set({ authenticator_id: String(row.authenticatorId) }, row.pending);
+      },
+    );
+    this.metrics.gauge(
+      'contact_events_oldest_pending_seconds',
+      'Age of the oldest event not yet applied, by authenticator id',
+      ['authenticator_id'],
+      async (gauge) => {
+        for (const row of await this.events.queueDepth()) gauge.set({ authenticator_id: String(row.authenticatorId) }, row.oldestSeconds);
+      },
+    );
   }
 }

@@ -189,7 +189,16 @@ export class SyncRunsRepository {
     const [rows] = await this.dataSource.query(
       `UPDATE ${this.runs} SET status = $3, counts = COALESCE($4::jsonb, counts), api_calls = COALESCE($5, api_calls), rows_written = COALESCE($6, rows_written),
          error_code = $7, error = $8, finished_at = now(), phase = 'done' WHERE id = $1 AND replica = $2 AND status IN ('queued', 'running') RETURNING *`,
-      [id, owner.replica, f.status, f.counts ? JSON.stringify(f.counts) : null, f.apiCalls ?? null, f.rowsWritten ?? null, f.errorCode ?? null, f.error ?? null],
+      [
+        id,
+        owner.replica,
+        f.status,
+        f.counts ? JSON.stringify(f.counts) : null,
+        f.apiCalls ?? null,
+        f.rowsWritten ?? null,
+        f.errorCode ?? null,
+        f.error ?? null,
+      ],
     );
     return rows[0] ? { run: toRun(rows[0]), recorded: true } : { run: (await this.findById(id))!, recorded: false };
   }
