@@ -1,7 +1,6 @@
 // One Jest run, three tiers. Unit specs sit beside the code; integration and
 // e2e specs live under test/ and run against a real PostgreSQL (see test/setup).
-const transform = { '^.+\\.ts$': ['@swc/jest'] };
-const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = require('./jest.common');
 
 module.exports = {
   maxWorkers: process.env.JEST_MAX_WORKERS || 2,

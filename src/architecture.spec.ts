@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** The modules, lowest first: a module may import only from modules at its own level or below. */
-const LEVELS: Record<string, number> = { common: 0, config: 0, database: 1, wecom: 2, nocobase: 2, users: 3, auth: 4, sync: 5, health: 5 };
+const LEVELS: Record<string, number> = { common: 0, config: 0, metrics: 0, database: 1, wecom: 2, nocobase: 2, users: 3, auth: 4, sync: 5, health: 5 };
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -12,8 +12,8 @@ import { printSummary, withProgressBar } from './sync/runs/run-report';
 import { SyncRunsRepository } from './sync/runs/sync-runs.repository';
 import { SyncService } from './sync/sync.service';
 
-/** Exit codes: 0 succeeded, 1 failed, 2 bad usage or configuration, 3 aborted (offboarding threshold). */
-const EXIT = { succeeded: 0, failed: 1, usage: 2, aborted: 3 } as const;
+/** Exit codes: 0 succeeded, 1 failed, 2 bad usage or configuration, 3 aborted (offboarding threshold), 4 partial (incomplete read or failed items). */
+const EXIT = { succeeded: 0, failed: 1, usage: 2, aborted: 3, partial: 4 } as const;
 
 interface SyncOptions {
   authenticator: string;

@@ -43,7 +43,7 @@ describe.each(NAMING_MODES)('the bridge on a %s NocoBase database', (naming) => 
 
   it("answers unknown routes in NocoBase's error envelope", async () => {
     const res = await request(bridge.app.getHttpServer()).get('/api/nope').expect(404);
-    expect(res.body).toEqual({ errors: [{ message: 'Cannot GET /api/nope', code: 'NOT_FOUND' }] });
+    expect(res.body).toEqual({ errors: [{ message: 'Cannot GET /api/nope', code: 'NOT_FOUND', requestId: res.headers['x-request-id'] }] });
   });
 
   it('serves its OpenAPI document', async () => {

@@ -3,9 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
 import { NocobaseSessionService } from '../nocobase/nocobase-session.service';
+import { ADMIN_ROLES } from '../nocobase/privileged-roles';
 import { AuthException } from './auth.exception';
-
-const ADMIN_ROLES = ['root', 'admin'];
 
 /**
  * The admin API accepts BRIDGE_ADMIN_API_KEY, or a NocoBase session token of a user with the
@@ -48,14 +47,14 @@ export class AdminGuard implements CanActivate {
 
 export type AdminPrincipal = { kind: 'api-key' } | { kind: 'nocobase-user'; userId: number };
 
-function bearerToken(request: Request): string | null {
+export function bearerToken(request: Request): string | null {
   const header = request.headers.authorization;
   const match = header?.match(/^Bearer\s+(.+)$/i);
   return match ? match[1].trim() : null;
 }
 
 /** Constant-time comparison of two strings of any length. */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const givenHash = createHash('sha256').update(given).digest();
   const expectedHash = createHash('sha256').update(expected).digest();
   return timingSafeEqual(givenHash, expectedHash);

@@ -10,6 +10,12 @@ export abstract class AppConfig {
     /** Public base URL of the bridge itself (used in links it prints); derived from PORT when unset. */
     publicUrl: string;
     adminApiKey: string | null;
+    /** Bearer token that may read /metrics and nothing else (the admin key and admin sessions may too). */
+    metricsToken: string | null;
+    /** `json`: one JSON object per line (for log collectors); `pretty`: colourised lines for a terminal. */
+    logFormat: 'json' | 'pretty';
+    /** SIGTERM: how long in-flight requests and a running sync get before the process exits anyway. */
+    shutdownTimeoutSeconds: number;
   };
   abstract readonly database: {
     url: string;
@@ -41,6 +47,10 @@ export abstract class AppConfig {
   abstract readonly auth: {
     /** Region assumed for phone numbers written without a country code. */
     phoneDefaultRegion: import('libphonenumber-js').CountryCode;
+  };
+  abstract readonly sync: {
+    /** How long a run's lease lasts after each renewal; a run that cannot renew it for this long is taken over. */
+    leaseSeconds: number;
   };
   /** The authenticator declared by WECOM_* variables, or null when they are unset. */
   abstract readonly defaultAuthenticator: DeclaredAuthenticator | null;

@@ -1,6 +1,6 @@
-import { validateCronExpression } from 'cron';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { cronProblem } from '../common/cron';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain PostgreSQL identifier (letters, digits, _)');
 const bool = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
@@ -18,6 +18,9 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   BRIDGE_PUBLIC_URL: httpUrl.optional(),
   BRIDGE_ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  BRIDGE_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty'], 'must be json or pretty').default('json'),
+  SHUTDOWN_TIMEOUT_SECONDS: int(1, 600).default(25),
 
   DATABASE_URL: z
     .string({ error: 'is required: the PostgreSQL URL of the NocoBase database, e.g. postgres://user:pass@host:5432/nocobase' })
@@ -91,8 +94,12 @@ export const envSchema = z.object({
   WECOM_OFFBOARDING_THRESHOLD_PERCENT: z.coerce.number().min(0, 'must be 0–100').max(100, 'must be 0–100').default(5),
   WECOM_SYNC_CRON: z
     .string()
-    .refine((v) => validateCronExpression(v).valid, 'must be a cron expression such as "0 3 * * *" (unset = no schedule)')
+    .superRefine((v, ctx) => {
+      const problem = cronProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (unset = no schedule)` });
+    })
     .optional(),
+  SYNC_LEASE_SECONDS: int(2, 600).default(30),
 });
 
 /** The variables that must come together to declare the default authenticator. */

@@ -112,6 +112,7 @@ describe('default authenticator variables', () => {
     const found = problems({ ...valid, ...declared, WECOM_OFFBOARDING: 'fire', WECOM_SYNC_CRON: 'every day', WECOM_OFFBOARDING_THRESHOLD_PERCENT: '150' });
     expect(Object.keys(found).sort()).toEqual(['WECOM_OFFBOARDING', 'WECOM_OFFBOARDING_THRESHOLD_PERCENT', 'WECOM_SYNC_CRON']);
     expect(found.WECOM_SYNC_CRON).toMatch(/cron expression/);
+    expect(problems({ ...valid, ...declared, WECOM_SYNC_CRON: '0 0 31 2 *' }).WECOM_SYNC_CRON).toMatch(/never fires/);
   });
 
   it('is absent without them', () => {

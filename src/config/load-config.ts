@@ -26,6 +26,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       logLevel: env.LOG_LEVEL,
       publicUrl: env.BRIDGE_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
       adminApiKey: env.BRIDGE_ADMIN_API_KEY ?? null,
+      metricsToken: env.BRIDGE_METRICS_TOKEN ?? null,
+      logFormat: env.LOG_FORMAT,
+      shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
     },
     database: {
       url: env.DATABASE_URL,
@@ -50,6 +53,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       rateLimitPerMinute: env.WECOM_RATE_LIMIT_PER_MINUTE,
     },
     auth: { phoneDefaultRegion: env.PHONE_DEFAULT_REGION as CountryCode },
+    sync: { leaseSeconds: env.SYNC_LEASE_SECONDS },
     defaultAuthenticator: env.WECOM_CORP_ID
       ? {
           name: env.WECOM_AUTHENTICATOR_NAME,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 import { quoteIdent } from './sql';
@@ -7,13 +8,18 @@ export interface BridgeDataSourceOptions {
   /** Schema of the bridge's own tables (and of TypeORM's migrations table). */
   schema: string;
   poolSize?: number;
+  /**
+   * A session idle inside a transaction this long is ended by PostgreSQL, releasing its locks: a
+   * frozen or partitioned replica cannot hold the row lock its sync run's fence took for longer.
+   */
+  idleInTransactionSeconds?: number;
 }
 
 /**
  * One pool onto NocoBase's database. The bridge reads and writes NocoBase's tables with
  * schema-qualified SQL; `schema` only decides where our own tables live. Never `synchronize`.
  */
-export function bridgeDataSourceOptions({ url, schema, poolSize = 10 }: BridgeDataSourceOptions): DataSourceOptions {
+export function bridgeDataSourceOptions({ url, schema, poolSize = 10, idleInTransactionSeconds = 30 }: BridgeDataSourceOptions): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -24,8 +30,9 @@ export function bridgeDataSourceOptions({ url, schema, poolSize = 10 }: BridgeDa
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     entities: [],
-    applicationName: 'wecom-bridge',
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
+    // Names the replica in pg_stat_activity (and lets an operator, or a test, find its connections).
+    applicationName: `wecom-bridge ${hostname()}:${process.pid}`.slice(0, 63),
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, idle_in_transaction_session_timeout: idleInTransactionSeconds * 1000 },
   };
 }
 

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AdvisoryLockService } from './advisory-lock.service';
+import { PoolMetrics } from './pool-metrics';
 import { TransactionRunner } from './transaction-runner';
 import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
 
@@ -12,7 +13,13 @@ import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...bridgeDataSourceOptions({ url: config.database.url, schema: config.database.bridgeSchema, poolSize: config.database.poolSize }),
+        ...bridgeDataSourceOptions({
+          url: config.database.url,
+          schema: config.database.bridgeSchema,
+          poolSize: config.database.poolSize,
+          // Never shorter than 10 s: a busy machine may pause between two statements of one transaction.
+          idleInTransactionSeconds: Math.max(config.sync.leaseSeconds, 10),
+        }),
         // Carried to the factory below, which runs them itself after creating our schema.
         migrationsRun: config.database.runMigrations,
         retryAttempts: 0,
@@ -28,7 +35,7 @@ import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
       },
     }),
   ],
-  providers: [AdvisoryLockService, TransactionRunner],
+  providers: [AdvisoryLockService, TransactionRunner, PoolMetrics],
   exports: [AdvisoryLockService, TransactionRunner],
 })
 export class DatabaseModule {}

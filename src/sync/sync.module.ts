@@ -6,8 +6,10 @@ import { SyncApplierService } from './apply/sync-applier.service';
 import { DirectoryMirrorRepository } from './directory-mirror.repository';
 import { ContactEventsRepository } from './events/contact-events.repository';
 import { ContactEventsService } from './events/contact-events.service';
+import { EventQueueMetrics } from './events/event-queue.metrics';
 import { WecomEventsController } from './events/wecom-events.controller';
 import { DirectoryFetcher } from './fetch/directory-fetcher.service';
+import { SyncPlanningService } from './plan/sync-planning.service';
 import { AdminSyncRunsController } from './runs/admin-sync-runs.controller';
 import { SyncRunsRepository } from './runs/sync-runs.repository';
 import { SyncScheduler } from './runs/sync-scheduler.service';
@@ -25,10 +27,12 @@ export class SyncModule {
       DirectoryFetcher,
       DirectoryMirrorRepository,
       SyncRunsRepository,
+      SyncPlanningService,
       SyncApplierService,
       SyncService,
       ContactEventsRepository,
       ContactEventsService,
+      EventQueueMetrics,
     ];
     return {
       module: SyncModule,

@@ -1,61 +1,68 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { hostname } from 'node:os';
 import type { Authenticator } from '../auth/authenticators/authenticator';
 import { AppException } from '../common/exceptions/app.exception';
 import { AppConfig } from '../config/app-config';
-import { AdvisoryLockService } from '../database/advisory-lock.service';
-import { NocobaseUsersRepository } from '../nocobase/nocobase-users.repository';
-import { BindingsRepository } from '../users/bindings.repository';
-import { normalizePhone } from '../users/phone';
-import type { UseridRange } from '../users/userid-range';
-import { departmentItem, memberItem, type ItemRecorder } from './apply/item-outcome';
-import { SyncApplierService } from './apply/sync-applier.service';
-import { DirectoryMirrorRepository } from './directory-mirror.repository';
+import { Metrics } from '../metrics/metrics';
+import { departmentItem, memberItem, type ItemOutcome } from './apply/item-outcome';
+import { SyncApplierService, type ApplyContext } from './apply/sync-applier.service';
 import { DirectoryFetcher } from './fetch/directory-fetcher.service';
 import type { DirectorySnapshot } from './fetch/directory.types';
 import { hashMember } from './plan/member-hash';
-import { SnowflakeIdGenerator } from './plan/snowflake-id';
-import type { CurrentBinding, CurrentState, SyncPlan } from './plan/sync-plan.types';
-import { DirectoryPlanner, isRecorded, type SliceState } from './plan/sync-planner';
-import { MAX_ITEMS_PER_RUN, SyncRunsRepository, type RunTrigger, type SyncRun } from './runs/sync-runs.repository';
+import type { SyncPlan } from './plan/sync-plan.types';
+import { isRecorded } from './plan/sync-planner';
+import { SyncPlanningService } from './plan/sync-planning.service';
+import { LeaseLost, RunLease } from './runs/run-lease';
+import {
+  MAX_ITEMS_PER_RUN,
+  SyncRunsRepository,
+  type FinalRunStatus,
+  type RunCounts,
+  type RunOwner,
+  type RunTrigger,
+  type SyncRun,
+} from './runs/sync-runs.repository';
 
 /** How often a running run's progress is written to its row at most. */
 const PROGRESS_WRITE_MS = 200;
-
-export const syncLockKey = (authenticatorId: number) => `wecom-bridge:sync:${authenticatorId}`;
 
 export interface SyncRunOptions {
   dryRun?: boolean;
   force?: boolean;
   /** Limits a run to these members (event-driven); the rest of the directory is left alone. */
   onlyMembers?: string[];
+  /** The schedule tick that fired this run: every replica fires it, one run is made. */
+  scheduledFor?: Date;
 }
+
+type Finish = Parameters<SyncRunsRepository['finish']>[2];
 
 /**
  * One sync run: fetch → pure plan → apply, recorded in sync_runs. Exactly one run per
- * authenticator at a time across replicas: a partial unique index admits one queued/running
- * row, and the run itself holds a session advisory lock that dies with its replica, which is
- * how a run left behind by a dead replica is recognised and marked failed.
+ * authenticator at a time across replicas: a partial unique index admits one queued/running row,
+ * and the run proves it still owns that row with a lease (RunLease) renewed by a heartbeat and by
+ * every write transaction. A run whose lease ended (its replica died or lost the database) is
+ * marked failed by whoever notices first, and only then can another run start.
  */
 @Injectable()
-export class SyncService implements OnModuleDestroy {
+export class SyncService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncService.name);
-  private readonly replica = `${hostname()}:${process.pid}`;
-  private readonly ids = new SnowflakeIdGenerator();
-  private closing = false;
-  /** Members planned per userid range (see plan()); small in tests so every run crosses ranges. */
-  planSlice = 5_000;
+  private readonly owner: RunOwner;
+  private readonly executing = new Set<Promise<SyncRun>>();
+  /** Authenticator names by id, for metric labels. */
+  private readonly names = new Map<number, string>();
+  private stopping = false;
 
   constructor(
     private readonly runs: SyncRunsRepository,
-    private readonly lock: AdvisoryLockService,
     private readonly fetcher: DirectoryFetcher,
+    private readonly planning: SyncPlanningService,
     private readonly applier: SyncApplierService,
-    private readonly mirror: DirectoryMirrorRepository,
-    private readonly bindings: BindingsRepository,
-    private readonly users: NocobaseUsersRepository,
-    private readonly config: AppConfig,
-  ) {}
+    private readonly metrics: Metrics,
+    config: AppConfig,
+  ) {
+    this.owner = { replica: `${hostname()}:${process.pid}`, leaseSeconds: config.sync.leaseSeconds };
+  }
 
   /** Queues and starts a run, or returns the one already queued or running for the authenticator. */
   async trigger(
@@ -63,13 +70,24 @@ export class SyncService implements OnModuleDestroy {
     trigger: RunTrigger,
     options: SyncRunOptions = {},
   ): Promise<{ run: SyncRun; alreadyRunning: boolean; done: Promise<SyncRun> }> {
+    this.names.set(authenticator.id, authenticator.name);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const run = await this.runs.tryQueue({ authenticatorId: authenticator.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force) });
-      if (run) return { run, alreadyRunning: false, done: this.execute(authenticator, run, options) };
+      const queued = await this.runs.tryQueue(
+        { authenticatorId: authenticator.id, trigger, dryRun: Boolean(options.dryRun), force: Boolean(options.force), scheduledFor: options.scheduledFor },
+        this.owner,
+      );
+      if ('queued' in queued) return { run: queued.queued, alreadyRunning: false, done: this.track(this.execute(authenticator, queued.queued, options)) };
+      if (queued.busy === 'tick') {
+        const ticked = await this.runs.findByTick(authenticator.id, options.scheduledFor!);
+        if (ticked) return { run: ticked, alreadyRunning: true, done: this.waitFor(ticked.id) };
+        continue;
+      }
       const active = await this.runs.findActive(authenticator.id);
       if (!active) continue;
-      if (await this.isAbandoned(active)) {
-        await this.runs.finish(active.id, { status: 'failed', errorCode: 'REPLICA_LOST', error: 'the replica running this sync stopped before it finished' });
+      const expired = await this.runs.expireIfLeaseOver(active.id);
+      if (expired) {
+        this.countRun(expired);
+        this.logger.warn(`sync run ${expired.id} of "${authenticator.name}" lost its replica: ${expired.error}`);
         continue;
       }
       return { run: active, alreadyRunning: true, done: this.waitFor(active.id) };
@@ -77,49 +95,60 @@ export class SyncService implements OnModuleDestroy {
     throw new Error('could not queue a sync run: runs keep appearing and finishing; try again');
   }
 
-  onModuleDestroy(): void {
-    this.closing = true;
+  /** Runs whose lease ended, marked failed (the scheduler sweeps now and then, on every replica). */
+  async expireOverdue(): Promise<SyncRun[]> {
+    const expired = await this.runs.expireOverdue();
+    for (const run of expired) this.countRun(run);
+    return expired;
+  }
+
+  /**
+   * Shutdown: runs stop at their next chunk boundary with what they wrote recorded, and the process
+   * waits for them (bounded by the caller's shutdown timeout).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.executing]);
   }
 
   /** Resolves when the run reaches a final status (polling, so it works across replicas), or at shutdown. */
   async waitFor(runId: number, pollMs = 250): Promise<SyncRun> {
-    for (;;) {
-      const run = await this.runs.findById(runId);
-      if (!run || !['queued', 'running'].includes(run.status) || this.closing) return run!;
+    let run = await this.runs.findById(runId);
+    while (run && ['queued', 'running'].includes(run.status) && !this.stopping) {
       await new Promise((r) => setTimeout(r, pollMs));
+      if (this.stopping) break;
+      run = await this.runs.findById(runId);
     }
+    return run!;
   }
 
-  /** A running run whose lock nobody holds lost its replica; a queued one is given a minute to start. */
-  private async isAbandoned(run: SyncRun): Promise<boolean> {
-    if (await this.lock.isLocked(syncLockKey(run.authenticatorId))) return false;
-    if (run.status === 'running') return true;
-    return Date.now() - run.createdAt.getTime() > 60_000;
+  private track(work: Promise<SyncRun>): Promise<SyncRun> {
+    this.executing.add(work);
+    void work.finally(() => this.executing.delete(work));
+    return work;
   }
 
   private async execute(authenticator: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
+    const lease = new RunLease(this.runs, run.id, this.owner);
     try {
-      const outcome = await this.lock.tryWithLock(syncLockKey(authenticator.id), () => this.runLocked(authenticator, run, options));
-      if (outcome.acquired) return outcome.result;
-      return await this.finish(run, { status: 'failed', errorCode: 'SYNC_LOCK_HELD', error: 'another replica is syncing this authenticator' });
+      if (!(await this.runs.markRunning(run.id, this.owner))) return (await this.runs.findById(run.id))!;
+      lease.startHeartbeat();
+      return await this.run(authenticator, run, options, lease);
     } catch (error) {
+      if (error instanceof LeaseLost) {
+        this.logger.error(error.message);
+        return this.finish(run, { status: 'failed', errorCode: 'LEASE_LOST', error: error.message }).catch(() => run);
+      }
       this.logger.error(`sync run ${run.id} crashed`, (error as Error).stack);
       return this.finish(run, { status: 'failed', errorCode: 'INTERNAL_ERROR', error: (error as Error).message }).catch(() => run);
+    } finally {
+      lease.stop();
     }
   }
 
-  private async runLocked(authenticator: Authenticator, run: SyncRun, options: SyncRunOptions): Promise<SyncRun> {
-    await this.runs.markRunning(run.id, this.replica);
+  private async run(authenticator: Authenticator, run: SyncRun, options: SyncRunOptions, lease: RunLease): Promise<SyncRun> {
     const calls = this.fetcher.callCounter();
-    // Progress comes per department read and per chunk written (thousands of times in a large run):
-    // the run row is written at most every PROGRESS_WRITE_MS, and always at a phase's start and end.
-    let lastWrite = { phase: '', at: 0 };
-    const report = async (phase: string, done: number, total: number) => {
-      const now = Date.now();
-      if (phase === lastWrite.phase && done < total && now - lastWrite.at < PROGRESS_WRITE_MS) return;
-      lastWrite = { phase, at: now };
-      await this.runs.progress(run.id, { phase, done, total, apiCalls: calls() });
-    };
+    const report = this.progressReporter(run.id, calls);
     let snapshot: DirectorySnapshot;
     try {
       await report('fetch', 0, 0);
@@ -129,146 +158,112 @@ export class SyncService implements OnModuleDestroy {
     } catch (error) {
       return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
     }
+    lease.assertHeld();
 
-    const plan = await this.plan(authenticator, run, snapshot, options.onlyMembers, (done, total) => void report('plan', done, total));
+    const plan = await this.planning.plan(
+      authenticator,
+      snapshot,
+      { force: Boolean(run.force || options.onlyMembers), onlyMembers: options.onlyMembers },
+      (done, total) => void report('plan', done, total),
+    );
+    lease.assertHeld();
     const counts = { ...plan.counts };
-
+    const record = this.itemRecorder(run.id);
     if (run.dryRun || plan.abortReason) {
-      await this.itemRecorder(run.id)(plannedItems(plan));
+      const planned = plannedItems(plan);
+      await record(planned);
+      this.countItems(authenticator, planned);
+      const aborted = Boolean(plan.abortReason);
       return this.finish(run, {
-        status: plan.abortReason ? 'aborted' : 'succeeded',
+        status: aborted ? 'aborted' : this.readStatus(snapshot),
         counts,
         apiCalls: calls(),
         rowsWritten: 0,
-        errorCode: plan.abortReason ? 'OFFBOARDING_THRESHOLD' : null,
-        error: plan.abortReason,
+        errorCode: aborted ? 'OFFBOARDING_THRESHOLD' : snapshot.complete ? null : 'FETCH_INCOMPLETE',
+        error: plan.abortReason ?? (snapshot.complete ? null : INCOMPLETE_READ),
       });
     }
 
     const total = plan.members.length;
     await report('apply', 0, total);
-    const result = await this.applier.apply(authenticator, plan, hashMember, (done) => void report('apply', done, total), this.itemRecorder(run.id));
+    const context: ApplyContext = {
+      runId: run.id,
+      fence: (manager) => lease.fence(manager),
+      record,
+      committed: (rowsWritten, done, manager) => this.runs.addWritten(run.id, rowsWritten, done, manager),
+      settled: (items) => this.countItems(authenticator, items),
+      stopping: () => this.stopping,
+      onProgress: (done) => void report('apply', done, total),
+    };
+    const result = await this.applier.apply(authenticator, plan, hashMember, context);
+    const finish = { counts: { ...counts, failed: result.failed } as RunCounts, apiCalls: calls(), rowsWritten: result.rowsWritten };
+    if (result.stoppedEarly) {
+      const error = `stopped at shutdown after ${result.membersDone} of ${total} members (${result.rowsWritten} rows written); the next run continues`;
+      return this.finish(run, { ...finish, status: 'failed', errorCode: 'SHUTDOWN', error });
+    }
+    const problems = [result.failed ? `${result.failed} item(s) failed; see the run's items` : null, snapshot.complete ? null : INCOMPLETE_READ].filter(
+      Boolean,
+    );
     return this.finish(run, {
-      status: 'succeeded',
-      counts: { ...counts, failed: result.failed },
-      apiCalls: calls(),
-      rowsWritten: result.rowsWritten,
-      errorCode: result.failed ? 'ITEMS_FAILED' : plan.offboardingWithheld ? 'FETCH_INCOMPLETE' : null,
-      error: result.failed
-        ? `${result.failed} item(s) failed; see the run's items`
-        : plan.offboardingWithheld
-          ? 'part of the directory could not be read, so nothing was offboarded or deleted'
-          : null,
+      ...finish,
+      status: problems.length ? 'partial' : 'succeeded',
+      errorCode: result.failed ? 'ITEMS_FAILED' : snapshot.complete ? null : 'FETCH_INCOMPLETE',
+      error: problems.length ? problems.join('; ') : null,
     });
+  }
+
+  /** A read that missed part of the directory only makes a partial run, whatever was written. */
+  private readStatus(snapshot: DirectorySnapshot): FinalRunStatus {
+    return snapshot.complete ? 'succeeded' : 'partial';
   }
 
   /**
-   * Plans `planSlice` members at a time, in userid order, loading only that range's bindings, users,
-   * mirror rows and memberships: at 100,000 members the state is never all in memory at once.
+   * Progress comes per department read and per chunk written (thousands of times in a large run): the
+   * run row is written at most every PROGRESS_WRITE_MS, and always at a phase's start and end.
    */
-  private async plan(
-    authenticator: Authenticator,
-    run: SyncRun,
-    snapshot: DirectorySnapshot,
-    onlyMembers: string[] | undefined,
-    onProgress: (done: number, total: number) => void,
-  ): Promise<SyncPlan> {
-    const contacts = await this.contactsInUse(snapshot);
-    const planner = new DirectoryPlanner(snapshot, await this.mirror.departmentMap(authenticator.id), contacts, {
-      provisionOnSync: authenticator.provisionOnSync,
-      offboarding: authenticator.offboarding,
-      thresholdPercent: authenticator.offboardingThresholdPercent,
-      force: Boolean(run.force || onlyMembers),
-      normalizePhone: (raw) => normalizePhone(raw, this.config.auth.phoneDefaultRegion),
-      hashMember,
-      newDepartmentId: () => this.ids.next(),
-    });
-    if (onlyMembers) {
-      planner.addMembers(snapshot.members, await this.sliceState(authenticator.id, { userids: onlyMembers }, contacts.phoneOfUser));
-      return planner.finish();
-    }
-    const members = snapshot.members; // sorted by userid (the fetcher's byte order)
-    for (let i = 0; i === 0 || i < members.length; i += this.planSlice) {
-      const slice = members.slice(i, i + this.planSlice);
-      const after = i === 0 ? null : members[i - 1].userid;
-      const upTo = i + this.planSlice >= members.length ? null : slice[slice.length - 1].userid;
-      planner.addMembers(slice, await this.sliceState(authenticator.id, { after, upTo }, contacts.phoneOfUser));
-      onProgress(Math.min(i + this.planSlice, members.length), members.length);
-    }
-    return planner.finish();
-  }
-
-  /** `phoneOfUser`: users' phones already normalised for contactsInUse (parsing each twice cost ~1 s at 100k). */
-  private async sliceState(authenticatorId: number, range: UseridRange, phoneOfUser: Map<number, string>): Promise<SliceState> {
-    const region = this.config.auth.phoneDefaultRegion;
-    const rows = await this.bindings.forPlanning(authenticatorId, range);
-    const users = await this.users.directoryFields(rows.map((b) => b.nocobaseUserId));
-    // Built field by field: spreading rest objects gave each of 100,000 bindings its own hidden class (24 MB).
-    const bindings: CurrentBinding[] = rows.map((b) => {
-      const u = users.get(b.nocobaseUserId);
-      const phone = phoneOfUser.get(b.nocobaseUserId) ?? normalizePhone(u?.phone, region);
-      return {
-        bindingId: b.bindingId,
-        wecomUserid: b.wecomUserid,
-        source: b.source,
-        phone: b.phone,
-        suspended: b.suspended,
-        user: u
-          ? {
-              id: b.nocobaseUserId,
-              nickname: u.nickname,
-              email: u.email?.toLowerCase() ?? null,
-              phone,
-              mainDepartmentId: u.mainDepartmentId,
-              isPrivileged: u.isPrivileged,
-            }
-          : null,
-      };
-    });
-    const [mirror, memberships] = await Promise.all([
-      this.mirror.mirror(authenticatorId, range),
-      this.mirror.memberships(
-        authenticatorId,
-        rows.map((b) => b.nocobaseUserId),
-      ),
-    ]);
-    return { bindings, mirror, memberships };
-  }
-
-  /** Every NocoBase user's phone (E.164) and email: nothing the sync writes may collide with them. */
-  private async contactsInUse(snapshot: DirectorySnapshot): Promise<Pick<CurrentState, 'phonesInUse' | 'emailsInUse'> & { phoneOfUser: Map<number, string> }> {
-    const phonesInUse = new Map<string, number>();
-    const phoneOfUser = new Map<number, string>();
-    const emailsInUse = new Map<string, number>();
-    if (snapshot.members.some((m) => m.mobile || m.email)) {
-      for (const c of await this.users.contactsInUse()) {
-        const phone = normalizePhone(c.phone, this.config.auth.phoneDefaultRegion);
-        if (phone) {
-          phonesInUse.set(phone, c.id);
-          phoneOfUser.set(c.id, phone);
-        }
-        if (c.email) emailsInUse.set(c.email.toLowerCase(), c.id);
-      }
-    }
-    return { phonesInUse, emailsInUse, phoneOfUser };
-  }
-
-  /** Stores a run's items as they come, up to MAX_ITEMS_PER_RUN (the counts stay exact beyond it). */
-  private itemRecorder(runId: number): ItemRecorder {
-    let room = MAX_ITEMS_PER_RUN;
-    return async (items) => {
-      const kept = items.slice(0, room);
-      room -= kept.length;
-      if (kept.length) await this.runs.insertItems(runId, kept);
+  private progressReporter(runId: number, calls: () => number) {
+    let lastWrite = { phase: '', at: 0 };
+    return async (phase: string, done: number, total: number) => {
+      const now = Date.now();
+      if (phase === lastWrite.phase && done < total && now - lastWrite.at < PROGRESS_WRITE_MS) return;
+      lastWrite = { phase, at: now };
+      await this.runs
+        .progress(runId, { phase, done, total, apiCalls: calls() })
+        .catch((error) => this.logger.warn(`progress of run ${runId}: ${(error as Error).message}`));
     };
   }
 
-  private async finish(run: SyncRun, f: Parameters<SyncRunsRepository['finish']>[1]): Promise<SyncRun> {
-    const finished = await this.runs.finish(run.id, f);
+  /** Stores a run's items as they come, up to MAX_ITEMS_PER_RUN (the counts stay exact beyond it). */
+  private itemRecorder(runId: number): ApplyContext['record'] {
+    let room = MAX_ITEMS_PER_RUN;
+    return async (items: ItemOutcome[], manager) => {
+      const kept = items.slice(0, room);
+      room -= kept.length;
+      if (kept.length) await this.runs.insertItems(runId, kept, manager);
+    };
+  }
+
+  private async finish(run: SyncRun, f: Finish): Promise<SyncRun> {
+    const { run: finished, recorded } = await this.runs.finish(run.id, this.owner, f);
     this.logger.log(`sync run ${run.id} ${finished.status}${finished.error ? `: ${finished.error}` : ''}`);
+    if (recorded) this.countRun(finished);
     return finished;
   }
+
+  /** A finished run in the metrics: counted once, by whichever replica recorded how it ended. */
+  private countRun(run: SyncRun): void {
+    const authenticator = this.names.get(run.authenticatorId) ?? String(run.authenticatorId);
+    this.metrics.syncRuns.inc({ authenticator, trigger: run.trigger, status: run.status });
+    if (run.startedAt && run.finishedAt)
+      this.metrics.syncRunSeconds.observe({ authenticator, status: run.status }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+  }
+
+  private countItems(authenticator: Authenticator, items: ItemOutcome[]): void {
+    for (const item of items) this.metrics.syncItems.inc({ authenticator: authenticator.name, kind: item.kind, action: item.action, outcome: item.outcome });
+  }
 }
+
+const INCOMPLETE_READ = 'part of the directory could not be read, so nothing was offboarded or deleted';
 
 function errorFields(error: unknown): { errorCode: string; error: string } {
   return error instanceof AppException ? { errorCode: error.code, error: error.message } : { errorCode: 'INTERNAL_ERROR', error: (error as Error).message };

@@ -42,8 +42,9 @@ const COLUMNS = `id, authenticator_id, wecom_userid, nocobase_user_id, phone, so
   last_login_at, suspended_at, created_at, updated_at`;
 
 /**
- * WeCom userid ↔ phone ↔ NocoBase user, per authenticator, and the roles a suspension took away:
- * every statement on `bindings` and `suspended_roles`.
+ * WeCom userid ↔ phone ↔ NocoBase user, per authenticator, the roles a suspension took away, and
+ * the users the sync provisioned for members: every statement on `bindings`, `suspended_roles` and
+ * `provisioned_users`.
  *
  * The locking rule: no write overwrites a binding it did not read. The unique keys (authenticator,
  * userid) and (authenticator, NocoBase user) decide between concurrent creators (a sync's insert
@@ -56,12 +57,15 @@ export class BindingsRepository {
   private readonly table: string;
   private readonly suspendedRoles: string;
 
+  private readonly provisioned: string;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     config: AppConfig,
   ) {
     this.table = qualified(config.database.bridgeSchema, 'bindings');
     this.suspendedRoles = qualified(config.database.bridgeSchema, 'suspended_roles');
+    this.provisioned = qualified(config.database.bridgeSchema, 'provisioned_users');
   }
 
   async findByUserid(authenticatorId: number, wecomUserid: string, manager: EntityManager = this.dataSource.manager): Promise<Binding | null> {
@@ -162,6 +166,35 @@ export class BindingsRepository {
       [authenticatorId, rows.map((r) => r.wecomUserid), rows.map((r) => r.nocobaseUserId), rows.map((r) => r.phone)],
     );
     return new Set(inserted.map((r: { wecom_userid: string }) => r.wecom_userid));
+  }
+
+  /** Remembers which users the sync created for which members, in the transaction that creates them. */
+  async recordProvisioned(
+    authenticatorId: number,
+    rows: { wecomUserid: string; nocobaseUserId: number }[],
+    runId: number | null,
+    m: EntityManager,
+  ): Promise<number> {
+    if (!rows.length) return 0;
+    const inserted = await m.query(
+      `INSERT INTO ${this.provisioned} (authenticator_id, nocobase_user_id, wecom_userid, run_id)
+       SELECT $1, id, u, $4 FROM unnest($2::bigint[], $3::text[]) AS x(id, u) ON CONFLICT DO NOTHING RETURNING 1`,
+      [authenticatorId, rows.map((r) => r.nocobaseUserId), rows.map((r) => r.wecomUserid), runId],
+    );
+    return inserted.length;
+  }
+
+  /** Users the sync provisioned for members of the range that no binding points at, while the member is bound to nobody. */
+  async unboundProvisioned(authenticatorId: number, range: UseridRange): Promise<{ wecomUserid: string; nocobaseUserId: number }[]> {
+    const { sql, params } = useridRangeCondition('p.wecom_userid', range, 2);
+    const rows = await this.dataSource.query(
+      `SELECT p.wecom_userid, p.nocobase_user_id FROM ${this.provisioned} p
+        WHERE p.authenticator_id = $1 AND ${sql}
+          AND NOT EXISTS (SELECT 1 FROM ${this.table} b WHERE b.authenticator_id = p.authenticator_id
+                            AND (b.nocobase_user_id = p.nocobase_user_id OR b.wecom_userid = p.wecom_userid))`,
+      [authenticatorId, ...params],
+    );
+    return rows.map((r: { wecom_userid: string; nocobase_user_id: string }) => ({ wecomUserid: r.wecom_userid, nocobaseUserId: Number(r.nocobase_user_id) }));
   }
 
   /** Suspends or restores bindings that still point at the users they were planned against; returns those changed. */

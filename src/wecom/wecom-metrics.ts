@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics';
 
 export interface WecomCallCount {
   api: string;
@@ -7,14 +8,20 @@ export interface WecomCallCount {
   count: number;
 }
 
-/** Every WeCom call counted by API and outcome, for run reports. */
+/** Every WeCom call counted by API and outcome, for run reports and for Prometheus (when the app has it). */
 @Injectable()
 export class WecomMetrics {
   private readonly counts = new Map<string, number>();
 
+  constructor(@Optional() private readonly metrics?: Metrics) {}
+
   record(api: string, outcome: number | string): void {
     const key = `${api}\u0000${outcome}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (!this.metrics) return;
+    this.metrics.wecomCalls.inc({ api, errcode: String(outcome) });
+    if (api === 'gettoken' && outcome === 0) this.metrics.wecomTokenRefreshes.inc();
+    if (outcome === 45009) this.metrics.wecomRateLimitPauses.inc({ api });
   }
 
   snapshot(): WecomCallCount[] {

@@ -182,7 +182,11 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
     'refuses the open redirect %s',
     async (target) => {
       const res = await http().get('/api/wecom/wecom/login').query({ redirect: target }).set('User-Agent', DESKTOP_UA).expect(400);
-      expect(res.body.errors[0]).toEqual({ code: 'INVALID_REDIRECT', message: `redirect must be a path on ${ORIGIN}, such as /admin` });
+      expect(res.body.errors[0]).toEqual({
+        code: 'INVALID_REDIRECT',
+        message: `redirect must be a path on ${ORIGIN}, such as /admin`,
+        requestId: expect.any(String),
+      });
     },
   );
 
@@ -260,6 +264,7 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
       expect(res.body.errors[0]).toEqual({
         code: 'AUTO_LOGIN_TAKEN',
         message: 'only one enabled authenticator may have auto-login, and "branch" already has it; turn it off there first',
+        requestId: expect.any(String),
       });
       // The workbench homepage link starts the auto-login authenticator's login.
       const auto = await http().get('/api/wecom/auto-login').set('User-Agent', WECOM_UA).expect(302);

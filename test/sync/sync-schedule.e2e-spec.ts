@@ -67,3 +67,53 @@ describe('scheduled directory sync', () => {
     expect(scheduler.nextRuns()[id]).toBeUndefined();
   });
 });
+
+describe('schedules that cannot run', () => {
+  let db: TestDatabase;
+  let emu: WecomEmulator;
+  let bridge: TestApp;
+  const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const http = () => request(bridge.app.getHttpServer());
+  const create = (name: string, syncCron?: string) =>
+    http()
+      .post('/api/admin/authenticators')
+      .set(admin)
+      .send({ name, title: name, corpId: emu.corpId, agentId: String(emu.agentId), secret: emu.secret, origin: 'https://nocobase.example.com', syncCron });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    emu = await startEmulator({ port: 0, members: 5, departments: 2, seed: 5 });
+    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: ADMIN_KEY, ...emulatorEnv(emu) });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await emu?.close();
+    await db?.drop();
+  });
+
+  it('refuses a cron that never fires (31 February) with a 400 that says so, at create and at update', async () => {
+    const refused = await create('never', '0 0 31 2 *').expect(400);
+    expect(JSON.stringify(refused.body.errors)).toMatch(/syncCron never fires/);
+    await create('ok', '0 3 * * *').expect(201);
+    const patched = await http().patch('/api/admin/authenticators/ok').set(admin).send({ syncCron: '0 0 30 2 *' }).expect(400);
+    expect(JSON.stringify(patched.body.errors)).toMatch(/syncCron never fires/);
+    const garbled = await http().patch('/api/admin/authenticators/ok').set(admin).send({ syncCron: 'every day' }).expect(400);
+    expect(JSON.stringify(garbled.body.errors)).toMatch(/syncCron is not a cron expression/);
+  });
+
+  it("keeps scheduling everyone else when one authenticator's stored schedule cannot run", async () => {
+    await create('broken').expect(201);
+    await create('healthy', '* * * * * *').expect(201);
+    // A schedule that slipped past validation (written by an older version, or by hand).
+    await db.query(`UPDATE wecom_bridge.authenticators SET sync_cron = '0 0 31 2 *' WHERE name = 'broken'`);
+    const scheduler = bridge.app.get(SyncScheduler);
+    await scheduler.reconcile();
+    await scheduler.reconcile(); // and again, as every 30 s: still fine, no exception
+    const ids = Object.fromEntries(
+      (await db.query<{ id: string; name: string }>(`SELECT id, name FROM wecom_bridge.authenticators`)).map((r) => [r.name, Number(r.id)]),
+    );
+    expect(scheduler.nextRuns()[ids.broken]).toBeUndefined();
+    expect(scheduler.nextRuns()[ids.healthy]).toBeInstanceOf(Date);
+    expect(await scheduledRun(bridge, ids.healthy)).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
+  });
+});

@@ -4,6 +4,8 @@ import type { NocobaseSchema } from '../../src/nocobase/schema/nocobase-schema';
 import { NocobaseSchemaIntrospector } from '../../src/nocobase/schema/nocobase-schema.introspector';
 import { NocobaseSessionService } from '../../src/nocobase/nocobase-session.service';
 import { ContactEventsService } from '../../src/sync/events/contact-events.service';
+import { SyncPlanningService } from '../../src/sync/plan/sync-planning.service';
+import { SyncScheduler } from '../../src/sync/runs/sync-scheduler.service';
 import { SyncService } from '../../src/sync/sync.service';
 import { insertNocobaseUser, rolesOf } from '../utils/nocobase-factory';
 import { createTestApp, type TestApp } from '../utils/create-test-app';
@@ -75,6 +77,10 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     );
     return row ? { ...row, id: Number(row.id) } : undefined;
   }
+  async function countUsers(): Promise<number> {
+    const [{ n }] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${nb.table('users')}`);
+    return Number(n);
+  }
   async function departmentOf(wecomId: number) {
     const [row] = await db.query<{ id: string; title: string; parent: string | null; leaf: boolean }>(
       `SELECT dep.${d().id}::text AS id, dep.${d().title} AS title, dep.${d().parentId}::text AS parent, dep.${d().isLeaf} AS leaf
@@ -110,7 +116,7 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
       WECOM_CALLBACK_AES_KEY: CALLBACK.encodingAesKey,
     });
     await bridge.app.listen(0, '127.0.0.1');
-    sync().planSlice = 4; // every run plans across several userid ranges
+    bridge.app.get(SyncPlanningService).planSlice = 4; // every run plans across several userid ranges
     // Before the first sync: a NocoBase user with known's phone, one holding clash's email, and a hand-made department.
     await insertNocobaseUser(db, nb, { nickname: 'Known in NocoBase', phone: '+86 137 0000 0011' });
     await insertNocobaseUser(db, nb, { nickname: 'Email owner', email: 'taken@corp.cn' });
@@ -223,7 +229,7 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     emu.directory.removeMember('hr');
     emu.faults.add({ api: 'user/list', kind: 'busy', times: 0 });
     const failed = await run();
-    expect(failed).toMatchObject({ status: 'succeeded', error: { code: 'FETCH_INCOMPLETE' } });
+    expect(failed).toMatchObject({ status: 'partial', error: { code: 'FETCH_INCOMPLETE' } });
     expect(failed.counts.members.suspend).toBe(0);
     expect(await rolesOf(db, nb, (await userOf('hr'))!.id)).toEqual(['member']);
 
@@ -261,6 +267,19 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     );
     await run();
     expect((await departmentsOfUser(ops.id)).map((x) => x.title)).toContain('手工部门');
+  });
+
+  it('a user the sync provisioned that lost its binding is bound again, not created a second time', async () => {
+    const ops = (await userOf('ops'))!;
+    const [binding] = await db.query<{ id: string }>(`SELECT id FROM ${bridgeTable('bindings')} WHERE wecom_userid = 'ops'`);
+    await http().delete(`/api/admin/bindings/${binding.id}`).set(admin).expect(204);
+    const usersBefore = await countUsers();
+    const r = await run();
+    expect(r.counts.members.rebind).toBe(1);
+    expect(r.items).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'ops', action: 'rebind', outcome: 'applied' })]));
+    expect(await userOf('ops')).toMatchObject({ id: ops.id, nickname: ops.nickname });
+    expect(await countUsers()).toBe(usersBefore);
+    expect((await run()).counts.members.rebind).toBe(0);
   });
 
   it('a phone or email WeCom gives that another user has is recorded as a conflict, not written', async () => {
@@ -310,6 +329,27 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     expect(r.status).toBe('succeeded');
     const lost = (await http().get(`/api/admin/sync-runs/${ghost}`).set(admin).expect(200)).body.data;
     expect(lost).toMatchObject({ status: 'failed', error: { code: 'REPLICA_LOST' } });
+  });
+
+  it('a dead run is marked failed when its lease ends, without waiting for the next trigger; a live one is left alone', async () => {
+    const [{ id: authenticatorId }] = await db.query<{ id: string }>(`SELECT id FROM ${bridgeTable('authenticators')} WHERE name = 'wecom'`);
+    const [{ id: dead }] = await db.query<{ id: string }>(
+      `INSERT INTO ${bridgeTable('sync_runs')} (authenticator_id, trigger, status, started_at, replica, lease_expires_at, rows_written)
+       VALUES ($1, 'cli', 'running', now() - interval '1 minute', 'dead-host:1', now() - interval '1 second', 1234) RETURNING id`,
+      [authenticatorId],
+    );
+    await bridge.app.get(SyncScheduler).refresh(); // what every replica does every 30 s
+    const lost = (await http().get(`/api/admin/sync-runs/${dead}`).set(admin).expect(200)).body.data;
+    expect(lost).toMatchObject({
+      status: 'failed',
+      rowsWritten: 1234,
+      error: { code: 'REPLICA_LOST', message: expect.stringContaining('1234 rows were written') },
+    });
+
+    await db.query(`UPDATE ${bridgeTable('sync_runs')} SET status = 'running', lease_expires_at = now() + interval '1 minute' WHERE id = $1`, [dead]);
+    await bridge.app.get(SyncScheduler).refresh();
+    expect((await http().get(`/api/admin/sync-runs/${dead}`).set(admin).expect(200)).body.data.status).toBe('running');
+    await db.query(`UPDATE ${bridgeTable('sync_runs')} SET status = 'failed' WHERE id = $1`, [dead]);
   });
 
   it('lists runs with filters and paging', async () => {

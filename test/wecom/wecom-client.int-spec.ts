@@ -256,7 +256,8 @@ describe('WeCom client against the emulator', () => {
       emu.policy.rateLimitPerMinute = 10_000;
       emu.policy.ipRateLimitPerMinute = 20_000;
       emu.policy.rateWindowMs = 3000;
-      const factory = replica({ rateLimit: 10_000, rateLimitWindowMs: 3000 });
+      // A generous timeout: on a loaded machine a 2 s timeout would retry calls WeCom already answered.
+      const factory = replica({ rateLimit: 10_000, rateLimitWindowMs: 3000, timeoutMs: 30_000 });
       const c = factory.forCredentials(emu.corpId, emu.secret);
       const userids = [...emu.directory.allMembers()].map((m) => m.userid);
       let next = 0;

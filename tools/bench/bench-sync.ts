@@ -48,8 +48,8 @@ async function startEmulator(): Promise<{ child: ChildProcess; ready: Record<str
   return { child, ready: JSON.parse(line) };
 }
 
-/** One CLI sync in a child process: its run (JSON), wall seconds, and peak RSS. */
-async function cliSync(env: NodeJS.ProcessEnv): Promise<{ run: Record<string, any>; wallSeconds: number; peakRssMb: number }> {
+/** One CLI sync in a child process: its run (JSON), wall seconds, peak RSS and CPU seconds. */
+async function cliSync(env: NodeJS.ProcessEnv): Promise<{ run: Record<string, any>; wallSeconds: number; peakRssMb: number; cpuSeconds: number }> {
   const started = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
@@ -67,9 +67,10 @@ async function cliSync(env: NodeJS.ProcessEnv): Promise<{ run: Record<string, an
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rss = /PEAK_RSS_KB=(\d+)/.exec(stderr);
+  const cpu = /CPU_MS=(\d+)/.exec(stderr);
   const json = stdout.trim().split('\n').pop() ?? '';
   if (!json.startsWith('{')) throw new Error(`the sync exited with ${code}: ${stderr}`);
-  return { run: JSON.parse(json), wallSeconds, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN };
+  return { run: JSON.parse(json), wallSeconds, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN, cpuSeconds: cpu ? Number(cpu[1]) / 1000 : NaN };
 }
 
 async function main(): Promise<void> {
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
           wecomCalls: first.run.apiCalls,
           usersCreated: first.run.counts.members?.create,
           peakRssMb: round(first.peakRssMb),
+          bridgeCpuSeconds: round(first.cpuSeconds),
         },
         reRun: {
           status: again.run.status,
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
           rowsWritten: again.run.rowsWritten,
           wecomCalls: again.run.apiCalls,
           peakRssMb: round(again.peakRssMb),
+          bridgeCpuSeconds: round(again.cpuSeconds),
         },
         peakRssMb: round(Math.max(first.peakRssMb, again.peakRssMb)),
       }),

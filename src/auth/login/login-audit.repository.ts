@@ -16,6 +16,8 @@ export interface LoginAuditEntry {
   message: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** The request's id, as in the logs and the error envelope. */
+  requestId: string | null;
 }
 
 /** Every login decision, kept for admins (who logged in how, who was refused and why). */
@@ -32,9 +34,9 @@ export class LoginAuditRepository {
 
   async record(e: LoginAuditEntry): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO ${this.table} (authenticator_id, wecom_userid, nocobase_user_id, in_client, outcome, code, message, ip, user_agent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [e.authenticatorId, e.wecomUserid, e.nocobaseUserId, e.inClient, e.outcome, e.code, e.message, e.ip, e.userAgent?.slice(0, 500) ?? null],
+      `INSERT INTO ${this.table} (authenticator_id, wecom_userid, nocobase_user_id, in_client, outcome, code, message, ip, user_agent, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [e.authenticatorId, e.wecomUserid, e.nocobaseUserId, e.inClient, e.outcome, e.code, e.message, e.ip, e.userAgent?.slice(0, 500) ?? null, e.requestId],
     );
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { AppException } from '../../common/exceptions/app.exception';
+import { Metrics } from '../../metrics/metrics';
 import { NocobaseSessionService } from '../../nocobase/nocobase-session.service';
 import { NocobaseUsersRepository } from '../../nocobase/nocobase-users.repository';
 import { WecomClientFactory } from '../../wecom/wecom-client.factory';
@@ -26,12 +27,15 @@ export interface CallbackRequest {
   cookies: Record<string, string | undefined>;
   userAgent: string | undefined;
   ip: string | undefined;
+  requestId: string | undefined;
 }
 
 export interface CompletedLogin extends LoginOutcome {
   authenticator: Authenticator;
   redirect: string;
   nonceCookie: string;
+  /** performance.now() when the callback arrived (the callback latency metric ends at the hand-off). */
+  startedAt: number;
 }
 
 /** The login flow around the policy: where to send the browser, and what a callback proves. */
@@ -48,6 +52,7 @@ export class LoginService {
     private readonly users: NocobaseUsersRepository,
     private readonly wecom: WecomClientFactory,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   async begin(authenticator: Authenticator, rawRedirect: string | undefined, userAgent: string | undefined): Promise<LoginStart> {
@@ -64,6 +69,7 @@ export class LoginService {
 
   /** Proves the callback (state, browser, code) and resolves the member; every decision is audited. */
   async complete(req: CallbackRequest): Promise<CompletedLogin> {
+    const startedAt = performance.now();
     const inClient = isWecomClient(req.userAgent);
     const authenticator = await this.authenticators.getEnabled(req.name);
     let identity: WecomIdentity | null = null;
@@ -89,7 +95,7 @@ export class LoginService {
         message: null,
         nocobaseUserId: outcome.user.id,
       });
-      return { ...outcome, authenticator: authenticator, redirect, nonceCookie: consumed.cookieName };
+      return { ...outcome, authenticator, redirect, nonceCookie: consumed.cookieName, startedAt };
     } catch (error) {
       const refused = error instanceof AppException;
       await this.record(authenticator, identity, inClient, req, {
@@ -99,6 +105,7 @@ export class LoginService {
         nocobaseUserId: null,
       }).catch((e) => this.logger.error(`could not audit a login failure: ${(e as Error).message}`));
       if (!refused) this.logger.error(`login through ${authenticator.name} failed`, (error as Error).stack);
+      this.count(authenticator, refused ? 'refused' : 'failed', refused ? error.code : 'INTERNAL_ERROR', startedAt);
       throw new LoginFailure(authenticator, redirect, error);
     }
   }
@@ -107,7 +114,13 @@ export class LoginService {
   async handoffUrl(login: CompletedLogin): Promise<string> {
     const { token } = await this.sessions.mint(login.user.id, login.authenticator.nocobaseAuthenticator);
     await this.users.linkAuthenticator(login.user.id, login.authenticator.nocobaseAuthenticator, login.binding.wecomUserid, login.user.nickname);
+    this.count(login.authenticator, 'succeeded', login.decision, login.startedAt);
     return appendQuery(`${login.authenticator.origin}${login.redirect}`, { authenticator: login.authenticator.nocobaseAuthenticator, token });
+  }
+
+  private count(authenticator: Authenticator, outcome: 'succeeded' | 'refused' | 'failed', code: string, startedAt: number): void {
+    this.metrics.logins.inc({ authenticator: authenticator.name, outcome, code });
+    this.metrics.loginCallbackSeconds.observe({ authenticator: authenticator.name, outcome }, (performance.now() - startedAt) / 1000);
   }
 
   private memberReader(authenticator: Authenticator): WecomMemberReader {
@@ -141,6 +154,7 @@ export class LoginService {
       inClient,
       ip: req.ip ?? null,
       userAgent: req.userAgent ?? null,
+      requestId: req.requestId ?? null,
       ...result,
     });
   }

@@ -35,6 +35,7 @@ export class WecomStrategy extends PassportStrategy(WecomCallbackStrategy, 'weco
       cookies: (req.cookies ?? {}) as Record<string, string | undefined>,
       userAgent: req.headers['user-agent'],
       ip: req.ip,
+      requestId: typeof req.id === 'string' ? req.id : undefined,
     });
   }
 }

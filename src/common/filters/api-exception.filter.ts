@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { AppException } from '../exceptions/app.exception';
 import { ErrorStatuses } from '../http/error-statuses';
 
@@ -11,9 +11,9 @@ export interface ApiError {
 }
 
 /**
- * Every error leaves in NocoBase's envelope, `{ errors: [{ message, code }] }`. Our own
- * AppExceptions map by code; Nest's HttpExceptions keep their status; anything else is a
- * logged 500 with a correlation id and no internals.
+ * Every error leaves in NocoBase's envelope, `{ errors: [{ message, code, requestId }] }`. Our own
+ * AppExceptions map by code; Nest's HttpExceptions keep their status; anything else is a logged
+ * 500 that names the request and shows no internals.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -22,13 +22,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
   constructor(private readonly statuses: ErrorStatuses) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
-    const { status, errors } = this.describe(exception);
+    // The request id ties an error a user reports to its log lines (and, for logins, its audit row).
+    const requestId = typeof request.id === 'string' ? request.id : randomUUID();
+    const { status, errors } = this.describe(exception, requestId);
     if (response.headersSent) return;
-    response.status(status).json({ errors });
+    response.status(status).json({ errors: errors.map((e) => ({ ...e, requestId })) });
   }
 
-  private describe(exception: unknown): { status: number; errors: ApiError[] } {
+  private describe(exception: unknown, requestId: string): { status: number; errors: ApiError[] } {
     if (exception instanceof AppException) {
       const status = this.statuses.statusOf(exception.code);
       if (status >= 500) this.logger.error(`${exception.code}: ${exception.message}`, exception.cause instanceof Error ? exception.cause.stack : undefined);
@@ -42,8 +45,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       const code = HttpStatus[status] ?? 'HTTP_ERROR';
       return { status, errors: messages.map((message) => ({ message, code })) };
     }
-    const correlationId = randomUUID();
-    this.logger.error(`unhandled error ${correlationId}`, exception instanceof Error ? exception.stack : String(exception));
-    return { status: 500, errors: [{ message: `internal error (correlation id ${correlationId})`, code: 'INTERNAL_ERROR' }] };
+    this.logger.error(`unhandled error in request ${requestId}`, exception instanceof Error ? exception.stack : String(exception));
+    return { status: 500, errors: [{ message: `internal error (request id ${requestId})`, code: 'INTERNAL_ERROR' }] };
   }
 }

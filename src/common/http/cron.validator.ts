@@ -1,14 +1,15 @@
-import { ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
-import { validateCronExpression } from 'cron';
+import { ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { cronProblem } from '../cron';
 
-/** Accepts null/undefined (no schedule) or a cron expression the scheduler can run. */
+/** Accepts null/undefined (no schedule) or a cron expression the scheduler can run and that fires. */
 @ValidatorConstraint({ name: 'cronExpression' })
 export class CronExpressionConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return value == null || (typeof value === 'string' && validateCronExpression(value).valid);
+    return value == null || (typeof value === 'string' && cronProblem(value) === null);
   }
 
-  defaultMessage(): string {
-    return '$property must be a cron expression such as "0 3 * * *"';
+  defaultMessage(args: ValidationArguments): string {
+    const problem = typeof args.value === 'string' ? cronProblem(args.value) : 'must be a string';
+    return `${args.property} ${problem ?? 'must be a cron expression such as "0 3 * * *"'}`;
   }
 }

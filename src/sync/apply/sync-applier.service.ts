@@ -9,13 +9,37 @@ import { BindingsRepository } from '../../users/bindings.repository';
 import { DirectoryMirrorRepository } from '../directory-mirror.repository';
 import { isRecorded } from '../plan/sync-planner';
 import type { DepartmentChange, DirectoryMember, MemberChange, SyncPlan } from '../plan/sync-plan.types';
-import { departmentItem, memberItem, type ItemOutcome, type ItemRecorder } from './item-outcome';
+import { LeaseLost } from '../runs/run-lease';
+import { departmentItem, memberItem, type ItemOutcome } from './item-outcome';
 
 const CHUNK = 1000;
+
+type Manager = Pick<EntityManager, 'query'>;
+
+/** What the run gives the applier: its fence, where outcomes go, and whether to stop early. */
+export interface ApplyContext {
+  /** The run applying the plan (recorded with the users it provisions). */
+  runId: number;
+  /** The first statement of every write transaction: proves the run still holds its lease, or throws LeaseLost. */
+  fence(manager: Manager): Promise<void>;
+  /** Stores item outcomes; with a manager, inside the transaction that did what they describe. */
+  record(items: ItemOutcome[], manager?: Manager): Promise<void>;
+  /** In a committed chunk's transaction: the rows it wrote and how many members are done. */
+  committed(rowsWritten: number, membersDone: number, manager: Manager): Promise<void>;
+  /** Outcomes that are final (committed, or failed for good): counted once, whatever retries happened. */
+  settled(items: ItemOutcome[]): void;
+  /** True once the process is shutting down: the applier stops at the next chunk boundary. */
+  stopping(): boolean;
+  onProgress(membersDone: number): void;
+}
 
 export interface ApplyResult {
   rowsWritten: number;
   failed: number;
+  /** Members applied (or tried) before the end or an early stop. */
+  membersDone: number;
+  /** Stopped at a chunk boundary because the process is shutting down. */
+  stoppedEarly: boolean;
 }
 
 /** What one chunk of members did: rows written, and the members it could not apply (with why). */
@@ -46,23 +70,17 @@ export class SyncApplierService {
     private readonly sessions: NocobaseSessionService,
   ) {}
 
-  async apply(
-    authenticator: Authenticator,
-    plan: SyncPlan,
-    hashOf: MemberHash,
-    onProgress: (done: number) => void,
-    record: ItemRecorder,
-  ): Promise<ApplyResult> {
-    const result: ApplyResult = { rowsWritten: 0, failed: 0 };
-    const departments = await this.applyDepartments(authenticator, plan.departments, record);
-    result.rowsWritten += departments.rowsWritten;
-    result.failed += departments.failed;
-
+  async apply(authenticator: Authenticator, plan: SyncPlan, hashOf: MemberHash, context: ApplyContext): Promise<ApplyResult> {
+    const departments = await this.applyDepartments(authenticator, plan.departments, context);
     // A deleted user's sessions are ended before the delete, which removes the issuedTokens rows the sign-out reads.
     const unended = await this.endSessions(plan.members.filter((c) => c.action === 'delete'));
-    const members = await this.applyMembers(authenticator, plan.members, hashOf, onProgress, record);
-    result.rowsWritten += members.rowsWritten;
-    result.failed += members.failed;
+    const members = await this.applyMembers(authenticator, plan.members, hashOf, context);
+    const result: ApplyResult = {
+      rowsWritten: departments.rowsWritten + members.rowsWritten,
+      failed: departments.failed + members.failed,
+      membersDone: members.done,
+      stoppedEarly: members.stoppedEarly,
+    };
 
     // Offboarding outcomes are recorded last: ending the sessions of suspended users can still fail them.
     for (const [userid, error] of await this.endSessions(members.appliedSuspensions)) unended.set(userid, error);
@@ -73,7 +91,8 @@ export class SyncApplierService {
       item.error = `offboarded, but NocoBase sessions were not ended: ${error}`;
       result.failed += 1;
     }
-    await record(members.offboarded);
+    await context.record(members.offboarded);
+    context.settled(members.offboarded);
 
     const refreshed = await this.sessions.refreshCached(members.changedUsers);
     if (refreshed.failed) {
@@ -85,16 +104,32 @@ export class SyncApplierService {
   }
 
   /** Phase 1: every department change in one transaction (a tree is consistent or untouched). */
-  private async applyDepartments(authenticator: Authenticator, all: DepartmentChange[], record: ItemRecorder): Promise<ApplyResult> {
+  private async applyDepartments(
+    authenticator: Authenticator,
+    all: DepartmentChange[],
+    context: ApplyContext,
+  ): Promise<{ rowsWritten: number; failed: number }> {
     const changed = all.filter((d) => d.action !== 'unchanged');
     if (!this.departments.available || !changed.length) return { rowsWritten: 0, failed: 0 };
     try {
-      const rowsWritten = await this.transactions.run((manager) => this.writeDepartments(authenticator, changed, manager));
-      await record(changed.map((d) => departmentItem(d, 'applied', null)));
+      const rowsWritten = await this.transactions.run(async (manager) => {
+        await context.fence(manager);
+        const written = await this.writeDepartments(authenticator, changed, manager);
+        await context.record(
+          changed.map((d) => departmentItem(d, 'applied', null)),
+          manager,
+        );
+        await context.committed(written, 0, manager);
+        return written;
+      });
+      context.settled(changed.map((d) => departmentItem(d, 'applied', null)));
       return { rowsWritten, failed: 0 };
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
       this.logger.error(`department changes failed for ${authenticator.name}`, (error as Error).stack);
-      await record(changed.map((d) => departmentItem(d, 'failed', (error as Error).message)));
+      const failed = changed.map((d) => departmentItem(d, 'failed', (error as Error).message));
+      await context.record(failed);
+      context.settled(failed);
       return { rowsWritten: 0, failed: changed.length };
     }
   }
@@ -132,56 +167,103 @@ export class SyncApplierService {
   }
 
   /**
-   * Phase 2: members, CHUNK at a time. The chunk's outcomes are recorded after its commit and
-   * outside the retry: a failed record never makes a committed chunk run twice.
+   * Phase 2: members, CHUNK at a time, each chunk committed together with its item outcomes and its
+   * count in the run's row; a chunk that fails is retried member by member. Stops at a chunk boundary
+   * when the process shuts down.
    */
-  private async applyMembers(authenticator: Authenticator, all: MemberChange[], hashOf: MemberHash, onProgress: (done: number) => void, record: ItemRecorder) {
+  private async applyMembers(authenticator: Authenticator, all: MemberChange[], hashOf: MemberHash, context: ApplyContext) {
     const members = all.filter((c) => isRecorded(c) || c.mirror);
-    const out = { rowsWritten: 0, failed: 0, offboarded: [] as ItemOutcome[], appliedSuspensions: [] as MemberChange[], changedUsers: [] as number[] };
+    const out = {
+      rowsWritten: 0,
+      failed: 0,
+      done: 0,
+      stoppedEarly: false,
+      offboarded: [] as ItemOutcome[],
+      appliedSuspensions: [] as MemberChange[],
+      changedUsers: [] as number[],
+    };
     for (let i = 0; i < members.length; i += CHUNK) {
+      if (context.stopping()) {
+        out.stoppedEarly = true;
+        break;
+      }
       const chunk = members.slice(i, i + CHUNK);
+      const done = i + chunk.length;
       let items: ItemOutcome[];
       try {
-        const written = await this.transactions.run((manager) => this.writeMembers(authenticator, chunk, hashOf, manager));
-        out.rowsWritten += written.rowsWritten;
-        items = chunk.filter((c) => isRecorded(c) || written.refused.has(c.wecomUserid)).map((c) => outcomeOf(c, written.refused));
-      } catch {
-        items = await this.applyOneByOne(authenticator, chunk, hashOf, out);
+        items = await this.transactions.run(async (manager) => {
+          await context.fence(manager);
+          const written = await this.writeMembers(authenticator, chunk, hashOf, context.runId, manager);
+          const outcomes = chunk.filter((c) => isRecorded(c) || written.refused.has(c.wecomUserid)).map((c) => outcomeOf(c, written.refused));
+          await context.record(
+            outcomes.filter((item) => !isOffboarding(item)),
+            manager,
+          );
+          await context.committed(written.rowsWritten, done, manager);
+          out.rowsWritten += written.rowsWritten;
+          return outcomes;
+        });
+      } catch (error) {
+        if (error instanceof LeaseLost) throw error;
+        items = await this.applyOneByOne(authenticator, chunk, hashOf, context, done, out);
       }
       const failed = new Set(items.filter((item) => item.outcome === 'failed').map((item) => item.key));
       out.failed += failed.size;
       for (const change of chunk) {
         if (failed.has(change.wecomUserid) || change.nocobaseUserId === null) continue;
-        if (['update', 'restore', 'suspend', 'delete'].includes(change.action)) out.changedUsers.push(change.nocobaseUserId);
+        if (['update', 'rebind', 'restore', 'suspend', 'delete'].includes(change.action)) out.changedUsers.push(change.nocobaseUserId);
         if (change.action === 'suspend') out.appliedSuspensions.push(change);
       }
-      const offboarding = (item: ItemOutcome) => item.action === 'suspend' || item.action === 'delete';
-      out.offboarded.push(...items.filter(offboarding));
-      await record(items.filter((item) => !offboarding(item)));
-      onProgress(i + chunk.length);
+      out.offboarded.push(...items.filter(isOffboarding));
+      context.settled(items.filter((item) => !isOffboarding(item)));
+      out.done = done;
+      context.onProgress(done);
     }
     return out;
   }
 
   /** A chunk that failed as a whole, applied one member per transaction to find the culprit. */
-  private async applyOneByOne(authenticator: Authenticator, chunk: MemberChange[], hashOf: MemberHash, out: { rowsWritten: number }): Promise<ItemOutcome[]> {
+  private async applyOneByOne(
+    authenticator: Authenticator,
+    chunk: MemberChange[],
+    hashOf: MemberHash,
+    context: ApplyContext,
+    done: number,
+    out: { rowsWritten: number },
+  ): Promise<ItemOutcome[]> {
     const items: ItemOutcome[] = [];
     for (const change of chunk) {
       try {
-        const written = await this.transactions.run((manager) => this.writeMembers(authenticator, [change], hashOf, manager));
-        out.rowsWritten += written.rowsWritten;
-        if (isRecorded(change) || written.refused.size) items.push(outcomeOf(change, written.refused));
+        const item = await this.transactions.run(async (manager) => {
+          await context.fence(manager);
+          const written = await this.writeMembers(authenticator, [change], hashOf, context.runId, manager);
+          const outcome = isRecorded(change) || written.refused.size ? outcomeOf(change, written.refused) : null;
+          if (outcome && !isOffboarding(outcome)) await context.record([outcome], manager);
+          await context.committed(written.rowsWritten, done, manager);
+          out.rowsWritten += written.rowsWritten;
+          return outcome;
+        });
+        if (item) items.push(item);
       } catch (error) {
-        items.push(memberItem(change, 'failed', (error as Error).message));
+        if (error instanceof LeaseLost) throw error;
+        const item = memberItem(change, 'failed', (error as Error).message);
+        if (!isOffboarding(item)) await context.record([item]);
+        items.push(item);
       }
     }
     return items;
   }
 
   /** One chunk in one transaction: new users, fields and memberships, offboarding and restores, the mirror. */
-  private async writeMembers(authenticator: Authenticator, chunk: MemberChange[], hashOf: MemberHash, manager: EntityManager): Promise<ChunkResult> {
+  private async writeMembers(
+    authenticator: Authenticator,
+    chunk: MemberChange[],
+    hashOf: MemberHash,
+    runId: number,
+    manager: EntityManager,
+  ): Promise<ChunkResult> {
     const result: ChunkResult = { rowsWritten: 0, refused: new Map() };
-    result.rowsWritten += await this.provision(authenticator, chunk, result.refused, manager);
+    result.rowsWritten += await this.provision(authenticator, chunk, runId, result.refused, manager);
     const applicable = chunk.filter((c) => !result.refused.has(c.wecomUserid));
     result.rowsWritten += await this.writeFieldsAndMemberships(authenticator, applicable, manager);
     result.rowsWritten += await this.offboardAndRestore(applicable, result.refused, manager);
@@ -190,37 +272,42 @@ export class SyncApplierService {
   }
 
   /**
-   * New users for members planned as `create`. Their bindings go in first, yielding to a binding a
-   * login made since the plan (that member is refused here, and no user is created for it).
+   * New users for members planned as `create`, and orphaned users bound again (`rebind`). Bindings go
+   * in first, yielding to a binding a login made since the plan: that member is refused here, and no
+   * user is created for it. Each new user is recorded as provisioned for its member.
    */
-  private async provision(authenticator: Authenticator, chunk: MemberChange[], refused: Map<string, string>, manager: EntityManager): Promise<number> {
+  private async provision(
+    authenticator: Authenticator,
+    chunk: MemberChange[],
+    runId: number,
+    refused: Map<string, string>,
+    manager: EntityManager,
+  ): Promise<number> {
     const creates = chunk.filter((c) => c.action === 'create');
-    if (!creates.length) return 0;
+    const rebinds = chunk.filter((c) => c.action === 'rebind');
+    if (!creates.length && !rebinds.length) return 0;
     const ids = await this.users.allocateIds(creates.length, manager);
     creates.forEach((c, i) => (c.nocobaseUserId = ids[i]));
-    const bound = await this.bindings.insertFromSync(
-      authenticator.id,
-      creates.map((c) => ({ wecomUserid: c.wecomUserid, nocobaseUserId: c.nocobaseUserId!, phone: c.changes.phone?.[1] ?? null })),
-      manager,
-    );
-    for (const change of creates.filter((x) => !bound.has(x.wecomUserid))) {
+    const binding = (c: MemberChange) => ({ wecomUserid: c.wecomUserid, nocobaseUserId: c.nocobaseUserId!, phone: c.changes.phone?.[1] ?? null });
+    const bound = await this.bindings.insertFromSync(authenticator.id, [...creates, ...rebinds].map(binding), manager);
+    for (const change of [...creates, ...rebinds].filter((c) => !bound.has(c.wecomUserid))) {
       refused.set(change.wecomUserid, 'bound by a login while this run was applying; the next run brings it in step');
       change.nocobaseUserId = null;
     }
     const created = creates.filter((c) => bound.has(c.wecomUserid));
-    return (
-      bound.size +
-      (await this.users.insertUsers(
-        created.map((c) => ({
-          id: c.nocobaseUserId!,
-          nickname: c.changes.nickname?.[1] ?? c.wecomUserid,
-          phone: c.changes.phone?.[1] ?? null,
-          email: c.changes.email?.[1] ?? null,
-          mainDepartmentId: null,
-        })),
-        manager,
-      ))
+    let written = bound.size;
+    written += await this.users.insertUsers(
+      created.map((c) => ({
+        id: c.nocobaseUserId!,
+        nickname: c.changes.nickname?.[1] ?? c.wecomUserid,
+        phone: c.changes.phone?.[1] ?? null,
+        email: c.changes.email?.[1] ?? null,
+        mainDepartmentId: null,
+      })),
+      manager,
     );
+    written += await this.bindings.recordProvisioned(authenticator.id, created.map(binding), runId, manager);
+    return written;
   }
 
   /** Changed fields, then memberships in managed departments (NocoBase wants the main department to be one of them). */
@@ -228,7 +315,7 @@ export class SyncApplierService {
     let written = 0;
     const updates: UserFieldsUpdate[] = [];
     for (const change of chunk) {
-      if (change.nocobaseUserId === null || !['create', 'update', 'restore'].includes(change.action)) continue;
+      if (change.nocobaseUserId === null || !['create', 'rebind', 'update', 'restore'].includes(change.action)) continue;
       const row: UserFieldsUpdate = { id: change.nocobaseUserId };
       for (const field of ['nickname', 'email', 'phone', 'mainDepartmentId'] as const) {
         // A new user was inserted with its contacts already; only its main department waits for the memberships.
@@ -322,6 +409,9 @@ export class SyncApplierService {
     return failures;
   }
 }
+
+/** Offboarding outcomes are recorded last: ending the sessions of suspended users can still fail them. */
+const isOffboarding = (item: ItemOutcome) => item.action === 'suspend' || item.action === 'delete';
 
 function outcomeOf(c: MemberChange, refused: Map<string, string>): ItemOutcome {
   const why = refused.get(c.wecomUserid);

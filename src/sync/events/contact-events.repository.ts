@@ -50,4 +50,17 @@ export class ContactEventsRepository {
     const rows = await this.dataSource.query(`SELECT DISTINCT authenticator_id FROM ${this.table} WHERE processed_at IS NULL`);
     return rows.map((r: { authenticator_id: string }) => Number(r.authenticator_id));
   }
+
+  /** Events waiting to be applied, per authenticator, with the age of the oldest. */
+  async queueDepth(): Promise<{ authenticatorId: number; pending: number; oldestSeconds: number }[]> {
+    const rows = await this.dataSource.query(
+      `SELECT authenticator_id, count(*)::int AS pending, EXTRACT(EPOCH FROM now() - min(received_at))::float AS oldest
+         FROM ${this.table} WHERE processed_at IS NULL GROUP BY authenticator_id`,
+    );
+    return rows.map((r: { authenticator_id: string; pending: number; oldest: number }) => ({
+      authenticatorId: Number(r.authenticator_id),
+      pending: r.pending,
+      oldestSeconds: r.oldest,
+    }));
+  }
 }

@@ -11,6 +11,8 @@ export interface CurrentState {
   mirror: MirroredMember[];
   /** departmentsUsers rows the bridge created (it never touches others). */
   memberships: ManagedMembership[];
+  /** Users an earlier run provisioned that no binding points at any more, with the member they were made for. */
+  orphans?: { wecomUserid: string; user: BoundUser }[];
   /** Phones and emails already used by NocoBase users, normalised (E.164 / lower-case), with their user id. */
   phonesInUse: Map<string, number>;
   emailsInUse: Map<string, number>;
@@ -31,16 +33,20 @@ export interface CurrentBinding {
   /** E.164 phone recorded by the binding (login bindings own it; sync never overwrites it). */
   phone: string | null;
   suspended: boolean;
-  user: {
-    id: number;
-    nickname: string | null;
-    email: string | null;
-    /** E.164 of users.phone, or null. */
-    phone: string | null;
-    mainDepartmentId: string | null;
-    /** Holds a privileged NocoBase role (root, admin): never offboarded. */
-    isPrivileged: boolean;
-  } | null;
+  /** The NocoBase user it points at; null when that user was deleted. */
+  user: BoundUser | null;
+}
+
+/** A NocoBase user as the planner compares it with its WeCom member. */
+export interface BoundUser {
+  id: number;
+  nickname: string | null;
+  email: string | null;
+  /** E.164 of users.phone, or null. */
+  phone: string | null;
+  mainDepartmentId: string | null;
+  /** Holds a privileged NocoBase role (root, admin): never offboarded. */
+  isPrivileged: boolean;
 }
 
 export interface MirroredMember {
@@ -74,7 +80,7 @@ export interface PlanOptions {
 }
 
 export type DepartmentAction = 'create' | 'update' | 'move' | 'delete' | 'unchanged';
-export type MemberAction = 'create' | 'update' | 'suspend' | 'delete' | 'restore' | 'mirror' | 'forget' | 'unchanged' | 'skip';
+export type MemberAction = 'create' | 'rebind' | 'update' | 'suspend' | 'delete' | 'restore' | 'mirror' | 'forget' | 'unchanged' | 'skip';
 
 export interface DepartmentChange {
   action: DepartmentAction;
@@ -92,7 +98,7 @@ export type MemberFieldChanges = Partial<Record<'nickname' | 'email' | 'phone' |
 export interface MemberChange {
   action: MemberAction;
   wecomUserid: string;
-  /** Target NocoBase user (null for create/mirror until the applier allocates one). */
+  /** Target NocoBase user (null for create/mirror until the applier allocates one; for rebind, the orphaned user). */
   nocobaseUserId: number | null;
   /** The member's binding as planned against (null when unbound). */
   binding: { id: number; suspended: boolean } | null;

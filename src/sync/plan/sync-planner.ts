@@ -1,8 +1,8 @@
-import type { CurrentBinding, CurrentState, DepartmentChange, MappedDepartment, MemberChange, PlanOptions, SyncPlan } from './sync-plan.types';
+import type { BoundUser, CurrentBinding, CurrentState, DepartmentChange, MappedDepartment, MemberChange, PlanOptions, SyncPlan } from './sync-plan.types';
 import type { DirectoryDepartment, DirectoryMember, DirectorySnapshot } from '../fetch/directory.types';
 
 const DEPARTMENT_ACTIONS = ['create', 'update', 'move', 'delete', 'unchanged'] as const;
-const MEMBER_ACTIONS = ['create', 'update', 'suspend', 'delete', 'restore', 'mirror', 'forget', 'skip', 'unchanged'] as const;
+const MEMBER_ACTIONS = ['create', 'rebind', 'update', 'suspend', 'delete', 'restore', 'mirror', 'forget', 'skip', 'unchanged'] as const;
 
 /** WeCom statuses that end a member's access: 2 disabled, 5 left the corp. */
 const OFFBOARDED_STATUSES = new Set([2, 5]);
@@ -24,8 +24,8 @@ export function planDirectorySync(snapshot: DirectorySnapshot, current: CurrentS
   return planner.finish();
 }
 
-/** What the member plan needs of one userid range (bindings, mirror rows and the memberships of its users). */
-export type SliceState = Pick<CurrentState, 'bindings' | 'mirror' | 'memberships'>;
+/** What the member plan needs of one userid range (bindings, mirror rows, orphaned users and the memberships of its users). */
+export type SliceState = Pick<CurrentState, 'bindings' | 'mirror' | 'memberships' | 'orphans'>;
 
 /**
  * The same plan, made range by range: departments once, then members in consecutive userid
@@ -218,6 +218,9 @@ function planMembers(members: DirectoryMember[], current: SliceState, ctx: Ctx):
   }
   const bindings = new Map(current.bindings.map((b) => [b.wecomUserid, b]));
   const mirror = new Map(current.mirror.map((m) => [m.userid, m]));
+  const orphans = new Map<string, BoundUser>();
+  // The oldest user provisioned for a member wins (ids grow with time).
+  for (const o of current.orphans ?? []) if (!orphans.has(o.wecomUserid) || orphans.get(o.wecomUserid)!.id > o.user.id) orphans.set(o.wecomUserid, o.user);
   const changes: MemberChange[] = [];
   let quiet = 0;
   let withheld = false;
@@ -231,7 +234,7 @@ function planMembers(members: DirectoryMember[], current: SliceState, ctx: Ctx):
     const mirrored = mirror.get(member.userid);
     const hashChanged = !mirrored || mirrored.hash !== options.hashMember(member);
     const binding = bindings.get(member.userid);
-    const change = binding ? planBound(member, binding, ctx) : planUnbound(member, ctx, hashChanged);
+    const change = binding ? planBound(member, binding, ctx) : planUnbound(member, ctx, hashChanged, orphans.get(member.userid));
     // A restore or a new offboarding also changes the mirror's offboarded flag.
     change.mirror =
       hashChanged || change.action === 'suspend' || change.action === 'restore' || (mirrored?.offboarded ?? false) !== Boolean(binding?.suspended);
@@ -294,13 +297,14 @@ function planBound(member: DirectoryMember, binding: CurrentBinding, ctx: Ctx): 
   return { ...change, action: 'unchanged', quiet: true, reason: change.conflicts.length ? 'nothing to write; see conflicts' : 'in step with WeCom' };
 }
 
-function planUnbound(member: DirectoryMember, ctx: Ctx, hashChanged: boolean): MemberChange {
+function planUnbound(member: DirectoryMember, ctx: Ctx, hashChanged: boolean, orphan: BoundUser | undefined): MemberChange {
   const change: MemberChange = { ...blank(member.userid, null), member };
   const mirrorOnly = (reason: string): MemberChange =>
     hashChanged ? { ...change, action: 'mirror', reason } : { ...change, action: 'unchanged', quiet: true, reason };
   if (member.status !== null && OFFBOARDED_STATUSES.has(member.status)) return mirrorOnly('not provisioned: disabled or left in WeCom');
   if (!ctx.options.provisionOnSync) return mirrorOnly('unbound; binds at the first in-client login (provisioning on sync is off)');
   if (member.status === 4) return mirrorOnly('not provisioned until the member activates WeCom');
+  if (orphan) return rebind(member, orphan, ctx);
 
   const phone = ctx.options.normalizePhone(member.mobile);
   const email = member.email?.toLowerCase() ?? null;
@@ -332,6 +336,14 @@ function planUnbound(member: DirectoryMember, ctx: Ctx, hashChanged: boolean): M
   if (phone) ctx.reservedPhones.set(phone, member.userid);
   if (email) ctx.reservedEmails.set(email, member.userid);
   return { ...change, action: 'create', reason: 'new in WeCom; provisioned with the default role' };
+}
+
+/** A user an earlier run provisioned for this member lost its binding: bind it again (and bring it in step) rather than create another. */
+function rebind(member: DirectoryMember, user: BoundUser, ctx: Ctx): MemberChange {
+  const change: MemberChange = { ...blank(member.userid, user.id), member };
+  diffFields(member, { bindingId: 0, wecomUserid: member.userid, source: 'sync', phone: null, suspended: false, user }, change, ctx);
+  diffMemberships(member, user.id, change, ctx);
+  return { ...change, action: 'rebind', reason: `its NocoBase user #${user.id}, provisioned by an earlier sync, had lost its binding; bound to it again` };
 }
 
 /** Suspend/delete per policy, or null when the policy leaves the user alone. */

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { qualified, selectPage } from '../../database/sql';
+import { affectedRows, qualified, selectPage } from '../../database/sql';
 import type { ItemOutcome } from '../apply/item-outcome';
 import type { SyncPlan } from '../plan/sync-plan.types';
 
@@ -10,7 +10,15 @@ import type { SyncPlan } from '../plan/sync-plan.types';
 export type RunCounts = SyncPlan['counts'] & { failed?: number };
 
 export type RunTrigger = 'schedule' | 'admin' | 'cli' | 'event';
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted';
+/** `partial`: finished, but part of the directory could not be read or some items failed (see the error). */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'aborted';
+export type FinalRunStatus = Exclude<RunStatus, 'queued' | 'running'>;
+
+/** A run's owner: the replica that runs it, and for how long its lease lasts after each renewal. */
+export interface RunOwner {
+  replica: string;
+  leaseSeconds: number;
+}
 
 export interface SyncRun {
   id: number;
@@ -28,6 +36,9 @@ export interface SyncRun {
   errorCode: string | null;
   error: string | null;
   replica: string | null;
+  leaseExpiresAt: Date | null;
+  /** The schedule tick this run is for (trigger `schedule` only). */
+  scheduledFor: Date | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -61,18 +72,34 @@ export class SyncRunsRepository {
     this.items = qualified(config.database.bridgeSchema, 'sync_run_items');
   }
 
-  /** Queues a run unless one is queued or running for the authenticator (the partial unique index decides). */
-  async tryQueue(r: { authenticatorId: number; trigger: RunTrigger; dryRun: boolean; force: boolean }): Promise<SyncRun | null> {
+  /**
+   * Queues a run unless one is queued or running for the authenticator, or this schedule tick already
+   * has its run (two partial unique indexes decide, whichever replica asks). The queued row already
+   * carries its owner's lease, so a replica that dies before starting it leaves a row the next
+   * trigger can take over.
+   */
+  async tryQueue(
+    r: { authenticatorId: number; trigger: RunTrigger; dryRun: boolean; force: boolean; scheduledFor?: Date },
+    owner: RunOwner,
+  ): Promise<{ queued: SyncRun } | { busy: 'active' | 'tick' }> {
     try {
       const [row] = await this.dataSource.query(
-        `INSERT INTO ${this.runs} (authenticator_id, trigger, dry_run, force, status) VALUES ($1, $2, $3, $4, 'queued') RETURNING *`,
-        [r.authenticatorId, r.trigger, r.dryRun, r.force],
+        `INSERT INTO ${this.runs} (authenticator_id, trigger, dry_run, force, status, replica, lease_expires_at, scheduled_for)
+         VALUES ($1, $2, $3, $4, 'queued', $5, now() + make_interval(secs => $6), $7) RETURNING *`,
+        [r.authenticatorId, r.trigger, r.dryRun, r.force, owner.replica, owner.leaseSeconds, r.scheduledFor ?? null],
       );
-      return toRun(row);
+      return { queued: toRun(row) };
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return null;
-      throw error;
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      if (code !== UNIQUE_VIOLATION) throw error;
+      return { busy: constraint === 'sync_runs_one_per_tick' ? 'tick' : 'active' };
     }
+  }
+
+  /** The run another replica started for this schedule tick. */
+  async findByTick(authenticatorId: number, scheduledFor: Date): Promise<SyncRun | null> {
+    const rows = await this.dataSource.query(`SELECT * FROM ${this.runs} WHERE authenticator_id = $1 AND scheduled_for = $2`, [authenticatorId, scheduledFor]);
+    return rows[0] ? toRun(rows[0]) : null;
   }
 
   async findActive(authenticatorId: number): Promise<SyncRun | null> {
@@ -85,44 +112,102 @@ export class SyncRunsRepository {
     return rows[0] ? toRun(rows[0]) : null;
   }
 
-  async markRunning(id: number, replica: string): Promise<void> {
-    await this.dataSource.query(`UPDATE ${this.runs} SET status = 'running', replica = $2, started_at = now(), heartbeat_at = now() WHERE id = $1`, [
+  /** queued → running by its owner, while its lease holds; false when another replica took it over first. */
+  async markRunning(id: number, owner: RunOwner): Promise<boolean> {
+    const result = await this.dataSource.query(
+      `UPDATE ${this.runs} SET status = 'running', started_at = now(), heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1 AND status = 'queued' AND replica = $2 AND lease_expires_at > now()`,
+      [id, owner.replica, owner.leaseSeconds],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /**
+   * Extends the run's lease if its owner still holds it. Inside a write transaction this is the
+   * fence: it also locks the run's row until the commit, so a takeover (expireIfLeaseOver) waits
+   * for the write to finish and every later write of the old owner finds its lease gone.
+   */
+  async renewLease(id: number, owner: RunOwner, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<boolean> {
+    const result = await manager.query(
+      `UPDATE ${this.runs} SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1 AND status = 'running' AND replica = $2 AND lease_expires_at > now()`,
+      [id, owner.replica, owner.leaseSeconds],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** What a committed chunk wrote, counted into its run in the chunk's own transaction (so a dead run's row says it). */
+  async addWritten(id: number, rowsWritten: number, progressDone: number, manager: Pick<EntityManager, 'query'>): Promise<void> {
+    await manager.query(`UPDATE ${this.runs} SET rows_written = rows_written + $2, progress_done = GREATEST(progress_done, $3) WHERE id = $1`, [
       id,
-      replica,
+      rowsWritten,
+      progressDone,
     ]);
+  }
+
+  /** Marks a queued or running run failed when its lease is over (its replica died or lost its database connection). */
+  async expireIfLeaseOver(id: number): Promise<SyncRun | null> {
+    const [rows] = await this.dataSource.query(
+      `UPDATE ${this.runs} SET status = 'failed', error_code = 'REPLICA_LOST', finished_at = now(), phase = 'done',
+         error = 'the replica running this sync stopped renewing its lease (it died or lost its database connection); ' || rows_written || ' rows were written before'
+        WHERE id = $1 AND status IN ('queued', 'running') AND COALESCE(lease_expires_at, '-infinity') < now() RETURNING *`,
+      [id],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  /** Every queued or running run whose lease is over, marked failed (each replica sweeps now and then). */
+  async expireOverdue(): Promise<SyncRun[]> {
+    const overdue = await this.dataSource.query(
+      `SELECT id FROM ${this.runs} WHERE status IN ('queued', 'running') AND COALESCE(lease_expires_at, '-infinity') < now()`,
+    );
+    const expired: SyncRun[] = [];
+    for (const { id } of overdue) {
+      const run = await this.expireIfLeaseOver(Number(id));
+      if (run) expired.push(run);
+    }
+    return expired;
   }
 
   async progress(id: number, p: { phase?: string; done?: number; total?: number; apiCalls?: number }): Promise<void> {
     await this.dataSource.query(
       `UPDATE ${this.runs} SET phase = COALESCE($2, phase), progress_done = COALESCE($3, progress_done), progress_total = COALESCE($4, progress_total),
-         api_calls = COALESCE($5, api_calls), heartbeat_at = now() WHERE id = $1`,
+         api_calls = COALESCE($5, api_calls) WHERE id = $1 AND status = 'running'`,
       [id, p.phase ?? null, p.done ?? null, p.total ?? null, p.apiCalls ?? null],
     );
   }
 
+  /**
+   * Records how a run ended, if its owner still owns it. `recorded` is false when it no longer did
+   * (another replica took it over and recorded the failure): the row is returned as it stands.
+   */
   async finish(
     id: number,
-    f: {
-      status: Exclude<RunStatus, 'queued' | 'running'>;
-      counts?: RunCounts;
-      apiCalls?: number;
-      rowsWritten?: number;
-      errorCode?: string | null;
-      error?: string | null;
-    },
-  ): Promise<SyncRun> {
+    owner: Pick<RunOwner, 'replica'>,
+    f: { status: FinalRunStatus; counts?: RunCounts; apiCalls?: number; rowsWritten?: number; errorCode?: string | null; error?: string | null },
+  ): Promise<{ run: SyncRun; recorded: boolean }> {
     const [rows] = await this.dataSource.query(
-      `UPDATE ${this.runs} SET status = $2, counts = COALESCE($3::jsonb, counts), api_calls = COALESCE($4, api_calls), rows_written = COALESCE($5, rows_written),
-         error_code = $6, error = $7, finished_at = now(), phase = 'done' WHERE id = $1 RETURNING *`,
-      [id, f.status, f.counts ? JSON.stringify(f.counts) : null, f.apiCalls ?? null, f.rowsWritten ?? null, f.errorCode ?? null, f.error ?? null],
+      `UPDATE ${this.runs} SET status = $3, counts = COALESCE($4::jsonb, counts), api_calls = COALESCE($5, api_calls), rows_written = COALESCE($6, rows_written),
+         error_code = $7, error = $8, finished_at = now(), phase = 'done' WHERE id = $1 AND replica = $2 AND status IN ('queued', 'running') RETURNING *`,
+      [
+        id,
+        owner.replica,
+        f.status,
+        f.counts ? JSON.stringify(f.counts) : null,
+        f.apiCalls ?? null,
+        f.rowsWritten ?? null,
+        f.errorCode ?? null,
+        f.error ?? null,
+      ],
     );
-    return toRun(rows[0]);
+    return rows[0] ? { run: toRun(rows[0]), recorded: true } : { run: (await this.findById(id))!, recorded: false };
   }
 
-  async insertItems(runId: number, items: ItemOutcome[]): Promise<void> {
+  /** Stores item outcomes; in a chunk's transaction when given its manager, so they commit with what they describe. */
+  async insertItems(runId: number, items: ItemOutcome[], manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<void> {
     for (let i = 0; i < items.length; i += 2000) {
       const chunk = items.slice(i, i + 2000);
-      await this.dataSource.query(
+      await manager.query(
         `INSERT INTO ${this.items} (run_id, kind, key, action, outcome, reason, changes, error)
          SELECT $1, k, ky, a, o, r, c::jsonb, e FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(k, ky, a, o, r, c, e)`,
         [
@@ -197,6 +282,8 @@ function toRun(r: Record<string, unknown>): SyncRun {
     errorCode: (r.error_code as string) ?? null,
     error: (r.error as string) ?? null,
     replica: (r.replica as string) ?? null,
+    leaseExpiresAt: (r.lease_expires_at as Date) ?? null,
+    scheduledFor: (r.scheduled_for as Date) ?? null,
     createdAt: r.created_at as Date,
     startedAt: (r.started_at as Date) ?? null,
     finishedAt: (r.finished_at as Date) ?? null,

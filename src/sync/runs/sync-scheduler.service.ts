@@ -1,23 +1,29 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import type { Authenticator } from '../../auth/authenticators/authenticator';
 import { AuthenticatorsService } from '../../auth/authenticators/authenticators.service';
+import { cronProblem } from '../../common/cron';
 import { ContactEventsRepository } from '../events/contact-events.repository';
 import { ContactEventsService } from '../events/contact-events.service';
 import { SyncService } from '../sync.service';
 
-/** How often every replica re-reads the authenticators' schedules, so a changed cron applies without a restart. */
+/** How often every replica re-reads the authenticators' schedules (so a changed cron applies without a restart) and sweeps dead runs. */
 export const RECONCILE_INTERVAL_MS = 30_000;
 const jobName = (authenticatorId: number) => `wecom-sync:${authenticatorId}`;
 
 /**
- * Per-authenticator cron schedules. Each replica keeps its own timers and fires them all; the
- * run queue admits one run per authenticator, so the others just see it already running.
+ * Per-authenticator cron schedules. Every replica keeps its own timers and fires them all; each
+ * tick carries its scheduled time, and the run queue admits one run per authenticator and per tick,
+ * so a fleet makes exactly one run per tick. One authenticator's bad schedule is logged once and
+ * never keeps the others from being scheduled.
  */
 @Injectable()
 export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SyncScheduler.name);
   private readonly crons = new Map<number, string>();
+  /** Schedules that could not be set, by authenticator, so the refresh does not repeat the same error. */
+  private readonly refused = new Map<number, string>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -29,11 +35,8 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.reconcile();
-    this.timer = setInterval(
-      () => void this.reconcile().catch((e) => this.logger.error(`schedule refresh failed: ${(e as Error).message}`)),
-      RECONCILE_INTERVAL_MS,
-    );
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), RECONCILE_INTERVAL_MS);
     this.timer.unref();
     // Events stored but not applied when a replica stopped are applied now.
     for (const id of await this.pendingEvents.authenticatorsWithPending()) void this.events.drain(id).catch(() => undefined);
@@ -44,22 +47,27 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     for (const id of this.crons.keys()) this.unschedule(id);
   }
 
+  /** Schedules and the sweep of dead runs; a failure is logged and the next refresh tries again. */
+  async refresh(): Promise<void> {
+    await this.reconcile().catch((error) => this.logger.error(`schedule refresh failed: ${(error as Error).message}`));
+    await this.sweep().catch((error) => this.logger.warn(`could not sweep dead sync runs: ${(error as Error).message}`));
+  }
+
   /** Brings the timers in line with the authenticators' current cron settings. */
   async reconcile(): Promise<void> {
-    const wanted = new Map(
-      (await this.authenticators.listEnabled()).filter((authenticator) => authenticator.syncCron).map((authenticator) => [authenticator.id, authenticator]),
-    );
+    const wanted = new Map((await this.authenticators.listEnabled()).filter((a) => a.syncCron).map((a) => [a.id, a]));
     for (const id of [...this.crons.keys()]) if (wanted.get(id)?.syncCron !== this.crons.get(id)) this.unschedule(id);
+    for (const id of [...this.refused.keys()]) if (wanted.get(id)?.syncCron !== this.refused.get(id)) this.refused.delete(id);
     for (const [id, authenticator] of wanted) {
-      if (this.crons.has(id)) continue;
-      const job = CronJob.from({
-        cronTime: authenticator.syncCron!,
-        onTick: () => void this.fire(authenticator.name),
-        start: true,
-      });
-      this.registry.addCronJob(jobName(id), job as never);
-      this.crons.set(id, authenticator.syncCron!);
-      this.logger.log(`directory sync of "${authenticator.name}" scheduled at "${authenticator.syncCron}"`);
+      if (this.crons.has(id) || this.refused.has(id)) continue;
+      try {
+        this.schedule(authenticator);
+      } catch (error) {
+        this.refused.set(id, authenticator.syncCron!);
+        this.logger.error(
+          `the directory sync of "${authenticator.name}" is not scheduled: "${authenticator.syncCron}" ${cronProblem(authenticator.syncCron!) ?? (error as Error).message}`,
+        );
+      }
     }
   }
 
@@ -68,15 +76,36 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     return Object.fromEntries([...this.crons.keys()].map((id) => [id, this.registry.getCronJob(jobName(id)).nextDate()?.toJSDate() ?? null]));
   }
 
+  private schedule(authenticator: Authenticator): void {
+    const cron = authenticator.syncCron!;
+    // Built before anything is registered, so a schedule that cannot run leaves nothing behind.
+    const job = CronJob.from({ cronTime: cron, onTick: () => undefined, start: false });
+    let due = job.nextDate().toJSDate();
+    job.addCallback(() => {
+      const tick = due;
+      due = job.nextDate().toJSDate();
+      void this.fire(authenticator.name, tick);
+    });
+    this.registry.addCronJob(jobName(authenticator.id), job as never);
+    job.start();
+    this.crons.set(authenticator.id, cron);
+    this.logger.log(`directory sync of "${authenticator.name}" scheduled at "${cron}"`);
+  }
+
   private unschedule(id: number): void {
     if (this.registry.doesExist('cron', jobName(id))) this.registry.deleteCronJob(jobName(id));
     this.crons.delete(id);
   }
 
-  private async fire(name: string): Promise<void> {
+  /** Runs whose lease ended are marked failed here too, not only when someone triggers again. */
+  private async sweep(): Promise<void> {
+    for (const run of await this.sync.expireOverdue()) this.logger.warn(`sync run ${run.id} lost its replica: ${run.error}`);
+  }
+
+  private async fire(name: string, scheduledFor: Date): Promise<void> {
     try {
       const authenticator = await this.authenticators.getEnabled(name);
-      const { run, alreadyRunning } = await this.sync.trigger(authenticator, 'schedule');
+      const { run, alreadyRunning } = await this.sync.trigger(authenticator, 'schedule', { scheduledFor });
       if (alreadyRunning) this.logger.log(`scheduled sync of "${name}" skipped: run ${run.id} is already ${run.status}`);
     } catch (error) {
       this.logger.error(`scheduled sync of "${name}" could not start: ${(error as Error).message}`);

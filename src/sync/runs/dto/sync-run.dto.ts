@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { RunStatus } from '../sync-runs.repository';
 import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/page-query.dto';
 
@@ -24,10 +25,10 @@ export class ListSyncRunsQueryDto extends PageQueryDto {
   @IsString()
   authenticator?: string;
 
-  @ApiPropertyOptional({ enum: ['queued', 'running', 'succeeded', 'failed', 'aborted'] })
+  @ApiPropertyOptional({ enum: ['queued', 'running', 'succeeded', 'partial', 'failed', 'aborted'] })
   @IsOptional()
-  @IsIn(['queued', 'running', 'succeeded', 'failed', 'aborted'])
-  status?: 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted';
+  @IsIn(['queued', 'running', 'succeeded', 'partial', 'failed', 'aborted'])
+  status?: RunStatus;
 
   @ApiPropertyOptional({ enum: ['schedule', 'admin', 'cli', 'event'] })
   @IsOptional()
