@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import type { Authenticator } from './authenticator';
+import { isAuthenticatorName, type Authenticator } from './authenticator';
 import { AuthException } from '../auth.exception';
 import { AuthenticatorsRepository, type AuthenticatorValues } from './authenticators.repository';
 import type { CreateAuthenticatorDto, UpdateAuthenticatorDto } from './dto/authenticator.dto';
@@ -40,15 +40,15 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
   }
 
   async get(name: string): Promise<Authenticator> {
-    const found = await this.repository.findByName(name);
-    if (!found) throw new AuthException('AUTHENTICATOR_NOT_FOUND', `no WeCom authenticator named "${name}"`);
+    const found = await this.findByName(name);
+    if (!found) throw notFound(name, '');
     return found;
   }
 
   /** For logins: a disabled authenticator is as good as absent. */
   async getEnabled(name: string): Promise<Authenticator> {
-    const found = await this.repository.findByName(name);
-    if (!found?.enabled) throw new AuthException('AUTHENTICATOR_NOT_FOUND', `no enabled WeCom authenticator named "${name}"`);
+    const found = await this.findByName(name);
+    if (!found?.enabled) throw notFound(name, 'enabled ');
     return found;
   }
 
@@ -80,6 +80,11 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
     await this.repository.delete(name);
   }
 
+  /** Names come from URLs and bodies: one no authenticator can have (a NUL byte, 300 characters) is not looked up. */
+  private findByName(name: string): Promise<Authenticator | null> {
+    return isAuthenticatorName(name) ? this.repository.findByName(name) : Promise.resolve(null);
+  }
+
   private async assertEditable(name: string): Promise<Authenticator> {
     const current = await this.get(name);
     if (current.declaredByEnv) {
@@ -107,6 +112,12 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
       throw holder ? autoLoginTaken(holder.name) : new AuthException('AUTHENTICATOR_EXISTS', 'a WeCom authenticator with this name already exists');
     }
   }
+}
+
+function notFound(name: string, kind: string): AuthException {
+  // A name that cannot exist is not repeated back.
+  const named = isAuthenticatorName(name) ? ` named "${name}"` : ' by that name';
+  return new AuthException('AUTHENTICATOR_NOT_FOUND', `no ${kind}WeCom authenticator${named}`);
 }
 
 function autoLoginTaken(holder: string): AuthException {

@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Query, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../admin.guard';
 import { AuthException } from '../auth.exception';
 import { AuthenticatorsService } from '../authenticators/authenticators.service';
 import { AppConfig } from '../../config/app-config';
 import { Page } from '../../common/http/envelope.interceptor';
+import { ParseIdPipe } from '../../common/http/input';
 import { BindingsRepository, type Binding } from '../../users/bindings.repository';
 import { ListBindingsQueryDto } from './dto/list-bindings.dto';
 import { normalizePhone } from '../../users/phone';
@@ -38,7 +39,7 @@ export class AdminBindingsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a binding; the member binds again at the next in-client login' })
-  async remove(@Param('id', ParseIntPipe) id: number): Promise<void> {
+  async remove(@Param('id', ParseIdPipe) id: number): Promise<void> {
     if (!(await this.bindings.delete(id))) throw new AuthException('BINDING_NOT_FOUND', `no binding with id ${id}`);
   }
 }

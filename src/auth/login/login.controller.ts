@@ -20,7 +20,7 @@ export class LoginController {
   @ApiOperation({ summary: 'Start the login of the auto-login authenticator (the workbench homepage link)' })
   @ApiQuery({ name: 'redirect', required: false, description: 'Path on the NocoBase origin; default: the workbench path' })
   @ApiFoundResponse({ description: 'To WeCom: in-client OAuth inside the WeCom client, the web login page elsewhere' })
-  async autoLogin(@Query('redirect') redirect: string | undefined, @Headers('user-agent') ua: string | undefined, @Res() res: Response) {
+  async autoLogin(@Query('redirect') redirect: unknown, @Headers('user-agent') ua: string | undefined, @Res() res: Response) {
     const authenticator = await this.authenticators.getAutoLogin();
     this.redirectTo(res, await this.login.begin(authenticator, redirect, ua));
   }
@@ -30,12 +30,7 @@ export class LoginController {
   @ApiOperation({ summary: 'Start a WeCom login' })
   @ApiQuery({ name: 'redirect', required: false, description: 'Path on the NocoBase origin to land on, e.g. /admin' })
   @ApiFoundResponse({ description: 'To WeCom: in-client OAuth (snsapi_privateinfo) when the user agent is the WeCom client, else the web (QR) login' })
-  async start(
-    @Param('name') name: string,
-    @Query('redirect') redirect: string | undefined,
-    @Headers('user-agent') ua: string | undefined,
-    @Res() res: Response,
-  ) {
+  async start(@Param('name') name: string, @Query('redirect') redirect: unknown, @Headers('user-agent') ua: string | undefined, @Res() res: Response) {
     const authenticator = await this.authenticators.getEnabled(name);
     this.redirectTo(res, await this.login.begin(authenticator, redirect, ua));
   }
@@ -45,7 +40,7 @@ export class LoginController {
   @ApiQuery({ name: 'redirect', required: false })
   async authUrl(
     @Param('name') name: string,
-    @Query('redirect') redirect: string | undefined,
+    @Query('redirect') redirect: unknown,
     @Headers('user-agent') ua: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {

@@ -50,7 +50,8 @@ export class LoginService {
     private readonly config: AppConfig,
   ) {}
 
-  async begin(authenticator: Authenticator, rawRedirect: string | undefined, userAgent: string | undefined): Promise<LoginStart> {
+  /** `rawRedirect` as the query parser left it: a string, or an array or object when the caller sent odd input. */
+  async begin(authenticator: Authenticator, rawRedirect: unknown, userAgent: string | undefined): Promise<LoginStart> {
     const redirect = safeRedirectPath(rawRedirect, authenticator.workbenchPath);
     if (redirect === null) {
       throw new AuthException('INVALID_REDIRECT', `redirect must be a path on ${authenticator.origin}, such as /admin`);

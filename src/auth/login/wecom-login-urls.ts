@@ -47,8 +47,10 @@ export function wecomAuthorizeUrl(authenticator: Authenticator, state: string, i
  * Anything that could leave the origin (`//evil`, `https://…`, `/\evil`, control characters)
  * is refused, which is what closes the open redirect.
  */
-export function safeRedirectPath(raw: string | undefined, fallback: string): string | null {
+export function safeRedirectPath(raw: unknown, fallback: string): string | null {
   if (raw === undefined || raw === '') return fallback;
+  // A repeated or bracketed query parameter arrives as an array or an object.
+  if (typeof raw !== 'string') return null;
   if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return null;
   if (/[\u0000-\u001f\u007f\\]/.test(raw)) return null;
   // Resolve against a dummy origin: if it stays on it, the path is local.

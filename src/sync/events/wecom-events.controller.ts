@@ -15,7 +15,9 @@ export class WecomEventsController {
   @Get(':name/events')
   @ApiOperation({ summary: "WeCom's URL check when the callback is saved: answers the decrypted echostr" })
   async verify(@Param('name') name: string, @Query() q: CallbackQuery, @Res() res: Response): Promise<void> {
-    res.type('text/plain').send(await this.events.verifyUrl(name, q));
+    // Answered only once verified: a refusal must not go out under the text/plain type set for WeCom.
+    const echo = await this.events.verifyUrl(name, q);
+    res.type('text/plain').send(echo);
   }
 
   @Post(':name/events')

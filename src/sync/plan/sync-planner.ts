@@ -1,8 +1,8 @@
 import type { CurrentBinding, CurrentState, DepartmentChange, MappedDepartment, MemberChange, PlanOptions, SyncPlan } from './sync-plan.types';
 import type { DirectoryDepartment, DirectoryMember, DirectorySnapshot } from '../fetch/directory.types';
 
-const DEPARTMENT_ACTIONS = ['create', 'update', 'move', 'delete', 'unchanged'] as const;
-const MEMBER_ACTIONS = ['create', 'update', 'suspend', 'delete', 'restore', 'mirror', 'forget', 'skip', 'unchanged'] as const;
+export const DEPARTMENT_ACTIONS = ['create', 'update', 'move', 'delete', 'unchanged'] as const;
+export const MEMBER_ACTIONS = ['create', 'update', 'suspend', 'delete', 'restore', 'mirror', 'forget', 'skip', 'unchanged'] as const;
 
 /** WeCom statuses that end a member's access: 2 disabled, 5 left the corp. */
 const OFFBOARDED_STATUSES = new Set([2, 5]);
