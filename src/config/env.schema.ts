@@ -1,12 +1,18 @@
 import { validateCronExpression } from 'cron';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { isOrigin, localPath } from '../common/http/local-path';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain PostgreSQL identifier (letters, digits, _)');
 const bool = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) =>
   z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''));
+/** Paths are appended to it and its host is trusted: scheme, host and port only. */
+const origin = z
+  .string()
+  .refine(isOrigin, 'must be an origin such as https://nocobase.example.com (no path, query or credentials)')
+  .transform((u) => u.replace(/\/+$/, ''));
 
 /**
  * Every environment variable the bridge reads. Empty strings count as unset so that a
@@ -68,15 +74,14 @@ export const envSchema = z.object({
     .optional(),
   WECOM_SECRET: z.string().min(8, 'must be the app Secret from the WeCom admin console').optional(),
   WECOM_CONTACT_SECRET: z.string().min(8, 'must be the contact-sync (通讯录同步) Secret').optional(),
-  WECOM_ORIGIN: httpUrl.optional(),
-  WECOM_BRIDGE_URL: httpUrl.optional(),
+  WECOM_ORIGIN: origin.optional(),
+  WECOM_BRIDGE_URL: origin.optional(),
   WECOM_NOCOBASE_AUTHENTICATOR: z.string().min(1).default('basic'),
   WECOM_AUTO_SIGN_UP: bool.default(false),
   WECOM_AUTO_LOGIN: bool.default(false),
   WECOM_WORKBENCH_PATH: z
     .string()
-    .regex(/^\/[^/\\]/, 'must be a path such as /admin or /m')
-    .or(z.literal('/'))
+    .refine((v) => localPath(v) === v, 'must be a normalised path on the origin, such as /admin or /m')
     .default('/admin'),
   WECOM_CALLBACK_TOKEN: z
     .string()

@@ -124,6 +124,15 @@ describe('default authenticator variables', () => {
     expect(found.WECOM_ORIGIN).toMatch(/required because WECOM_CORP_ID, WECOM_SECRET are set/);
   });
 
+  it.each(['/.//evil.com', '/x/..//evil.com', '/%2e//evil.com'])('refuses the workbench path %s, which normalises to //evil.com', (path) => {
+    expect(problems({ ...valid, ...declared, WECOM_WORKBENCH_PATH: path }).WECOM_WORKBENCH_PATH).toMatch(/normalised path/);
+  });
+
+  it.each(['https://nb.example.com/app', 'https://nb.example.com/?x=1', 'https://u:p@nb.example.com'])('refuses %s as an origin', (url) => {
+    const found = problems({ ...valid, ...declared, WECOM_ORIGIN: url, WECOM_BRIDGE_URL: url });
+    expect(Object.keys(found).sort()).toEqual(['WECOM_BRIDGE_URL', 'WECOM_ORIGIN']);
+  });
+
   it('validates the callback key, the workbench path and the phone region', () => {
     const found = problems({ ...valid, ...declared, WECOM_CALLBACK_AES_KEY: 'short', WECOM_WORKBENCH_PATH: 'admin', PHONE_DEFAULT_REGION: 'XX' });
     expect(Object.keys(found).sort()).toEqual(['PHONE_DEFAULT_REGION', 'WECOM_CALLBACK_AES_KEY', 'WECOM_WORKBENCH_PATH']);

@@ -239,7 +239,7 @@ describe.each(NAMING_MODES)('WeCom login into a %s NocoBase', (naming) => {
       const messages = res.body.errors.map((e: { message: string }) => e.message).join('\n');
       expect(messages).toMatch(/name must be lowercase/);
       expect(messages).toMatch(/corpId must be a WeCom corp ID/);
-      expect(messages).toMatch(/origin must be an http\(s\) URL/);
+      expect(messages).toMatch(/origin must be an origin such as https:\/\/nocobase.example.com/);
     });
 
     it('allows one auto-login authenticator at most', async () => {

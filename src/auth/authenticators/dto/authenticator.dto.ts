@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, Validate } from 'class-validator';
+import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, Validate } from 'class-validator';
 import { CronExpressionConstraint } from '../../../common/http/cron.validator';
 import { IsSingleLine, Omittable } from '../../../common/http/input';
+import { IsLocalPath, IsOrigin, MAX_PATH_LENGTH } from '../../../common/http/local-path';
 import { AUTHENTICATOR_NAME } from '../authenticator';
 
 const stripSlash = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\/+$/, '') : value);
-const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 /** WeCom's secrets are 43 URL-safe characters; anything printable up to 128 is accepted, nothing else. */
 const SECRET = /^[\x21-\x7e]{8,128}$/;
 
@@ -48,19 +48,19 @@ export class CreateAuthenticatorDto {
   @Matches(SECRET, { message: 'contactSecret must be 8–128 printable ASCII characters without spaces' })
   contactSecret?: string | null;
 
-  @ApiProperty({ example: 'https://nocobase.example.com', description: 'Public URL of the NocoBase app', maxLength: 2048 })
+  @ApiProperty({ example: 'https://nocobase.example.com', description: "The NocoBase app's origin (scheme, host, port): where logins land", maxLength: 255 })
   @Transform(stripSlash)
   @IsString()
-  @MaxLength(2048)
-  @IsUrl(URL_OPTIONS, { message: 'origin must be an http(s) URL' })
+  @MaxLength(255)
+  @IsOrigin()
   origin!: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Public URL of the bridge when it is not served under origin; null = origin', maxLength: 2048 })
+  @ApiPropertyOptional({ nullable: true, description: "The bridge's origin when it is not served under origin; null = origin", maxLength: 255 })
   @IsOptional()
   @Transform(stripSlash)
   @IsString()
-  @MaxLength(2048)
-  @IsUrl(URL_OPTIONS, { message: 'bridgeUrl must be an http(s) URL' })
+  @MaxLength(255)
+  @IsOrigin()
   bridgeUrl?: string | null;
 
   @ApiPropertyOptional({ default: 'basic', description: 'NocoBase authenticator named in the hand-off (?authenticator=)', maxLength: 100 })
@@ -79,11 +79,9 @@ export class CreateAuthenticatorDto {
   @IsBoolean()
   autoLogin?: boolean;
 
-  @ApiPropertyOptional({ default: '/admin', description: 'Where a login started from the workbench lands, e.g. /admin or /m', maxLength: 2048 })
+  @ApiPropertyOptional({ default: '/admin', description: 'Where a login started from the workbench lands, e.g. /admin or /m', maxLength: MAX_PATH_LENGTH })
   @Omittable()
-  @IsString()
-  @MaxLength(2048)
-  @Matches(/^\/(?!\/)[^\s\\]*$/, { message: 'workbenchPath must be a path such as /admin or /m' })
+  @IsLocalPath()
   workbenchPath?: string;
 
   @ApiPropertyOptional({ writeOnly: true, nullable: true, description: 'Callback Token for contact-change events' })
