@@ -3,9 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
 import { NocobaseSessionService } from '../nocobase/nocobase-session.service';
+import { NOCOBASE_ADMIN_ROLES } from '../nocobase/privileged-roles';
 import { AuthException } from './auth.exception';
-
-const ADMIN_ROLES = ['root', 'admin'];
 
 /**
  * The admin API accepts BRIDGE_ADMIN_API_KEY, or a NocoBase session token of a user with the
@@ -38,7 +37,7 @@ export class AdminGuard implements CanActivate {
         },
       );
     }
-    if (!verified.roles.some((r) => ADMIN_ROLES.includes(r))) {
+    if (!verified.roles.some((r) => NOCOBASE_ADMIN_ROLES.includes(r))) {
       throw new AuthException('ADMIN_FORBIDDEN', 'this NocoBase user has neither the root nor the admin role');
     }
     request.admin = { kind: 'nocobase-user', userId: verified.userId };

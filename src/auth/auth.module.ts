@@ -1,6 +1,7 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module';
+import { AdminAuditRepository } from './admin-audit.repository';
 import { AdminGuard } from './admin.guard';
 import { AdminAuthenticatorsController } from './authenticators/admin-authenticators.controller';
 import { AuthenticatorOriginsCors } from './authenticators/authenticator-origins.cors';
@@ -8,6 +9,7 @@ import { AuthenticatorsRepository } from './authenticators/authenticators.reposi
 import { AuthenticatorsService } from './authenticators/authenticators.service';
 import { PublicAuthenticatorsController } from './authenticators/public-authenticators.controller';
 import { AdminBindingsController } from './bindings/admin-bindings.controller';
+import { AdminBindingsService } from './bindings/admin-bindings.service';
 import { LoginAuditRepository } from './login/login-audit.repository';
 import { LoginPolicyService } from './login/login-policy.service';
 import { LoginStateRepository } from './login/login-state.repository';
@@ -34,6 +36,8 @@ import { WecomStrategy } from './login/wecom.strategy';
     LoginService,
     WecomStrategy,
     AdminGuard,
+    AdminAuditRepository,
+    AdminBindingsService,
   ],
   exports: [AuthenticatorsService, AdminGuard],
 })

@@ -41,6 +41,8 @@ export abstract class AppConfig {
   abstract readonly auth: {
     /** Region assumed for phone numbers written without a country code. */
     phoneDefaultRegion: import('libphonenumber-js').CountryCode;
+    /** NocoBase roles protected like root and admin (WECOM_PROTECTED_ROLES); root and admin always are. */
+    protectedRoles: readonly string[];
   };
   /** The authenticator declared by WECOM_* variables, or null when they are unset. */
   abstract readonly defaultAuthenticator: DeclaredAuthenticator | null;

@@ -91,6 +91,16 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
     .optional(),
+  WECOM_PROTECTED_ROLES: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((role) => role.trim())
+        .filter(Boolean),
+    )
+    .refine((roles) => roles.every((role) => /^[A-Za-z0-9_-]{1,64}$/.test(role)), 'must be NocoBase role names separated by commas, e.g. finance,hr')
+    .default([]),
   WECOM_PROVISION_ON_SYNC: bool.default(false),
   WECOM_OFFBOARDING: z.enum(['ignore', 'suspend', 'delete'], 'must be ignore, suspend or delete').default('suspend'),
   WECOM_OFFBOARDING_THRESHOLD_PERCENT: z.coerce.number().min(0, 'must be 0–100').max(100, 'must be 0–100').default(5),

@@ -45,6 +45,12 @@ describe(loadConfig.name, () => {
     }
   });
 
+  it('reads the protected roles as a list, and refuses what is not a role name', () => {
+    expect(loadConfig(valid).auth.protectedRoles).toEqual([]);
+    expect(loadConfig({ ...valid, WECOM_PROTECTED_ROLES: 'finance, hr ,' }).auth.protectedRoles).toEqual(['finance', 'hr']);
+    expect(problems({ ...valid, WECOM_PROTECTED_ROLES: 'finance;drop table' }).WECOM_PROTECTED_ROLES).toMatch(/role names separated by commas/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ ...valid, NOCOBASE_URL: '', PORT: '' }).nocobase.url).toBeNull();
   });

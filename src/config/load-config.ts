@@ -49,7 +49,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: env.WECOM_MAX_RETRIES,
       rateLimitPerMinute: env.WECOM_RATE_LIMIT_PER_MINUTE,
     },
-    auth: { phoneDefaultRegion: env.PHONE_DEFAULT_REGION as CountryCode },
+    auth: { phoneDefaultRegion: env.PHONE_DEFAULT_REGION as CountryCode, protectedRoles: env.WECOM_PROTECTED_ROLES },
     defaultAuthenticator: env.WECOM_CORP_ID
       ? {
           name: env.WECOM_AUTHENTICATOR_NAME,
