@@ -76,6 +76,12 @@ export class LoginPolicyService {
       if (!identity.userTicket) {
         throw new AuthException('FIRST_LOGIN_IN_CLIENT', 'complete your first login inside the WeCom client: open the app from the WeCom workbench');
       }
+      if (!phone && detail?.mobile) {
+        throw new AuthException(
+          'PHONE_UNUSABLE',
+          'WeCom shared your mobile number, but what it holds is not a phone number an account can be found by; ask an administrator to correct it in WeCom',
+        );
+      }
       if (!phone) {
         throw new AuthException(
           'PHONE_NOT_SHARED',
