@@ -10,6 +10,7 @@ import { AuthenticatorsService } from './authenticators/authenticators.service';
 import { PublicAuthenticatorsController } from './authenticators/public-authenticators.controller';
 import { AdminBindingsController } from './bindings/admin-bindings.controller';
 import { AdminBindingsService } from './bindings/admin-bindings.service';
+import { AdminLoginAuditController } from './login/admin-login-audit.controller';
 import { LoginAuditRepository } from './login/login-audit.repository';
 import { LoginPolicyService } from './login/login-policy.service';
 import { LoginStateRepository } from './login/login-state.repository';
@@ -24,7 +25,7 @@ import { WecomStrategy } from './login/wecom.strategy';
  */
 @Module({
   imports: [PassportModule, UsersModule],
-  controllers: [PublicAuthenticatorsController, LoginController, AdminAuthenticatorsController, AdminBindingsController],
+  controllers: [PublicAuthenticatorsController, LoginController, AdminAuthenticatorsController, AdminBindingsController, AdminLoginAuditController],
   providers: [
     AuthenticatorsRepository,
     AuthenticatorsService,

@@ -93,14 +93,18 @@ export class LoginService {
       return { ...outcome, authenticator: authenticator, redirect, nonceCookie: consumed.cookieName };
     } catch (error) {
       const refused = error instanceof AppException;
-      await this.record(authenticator, identity, inClient, req, {
+      // The audit row keeps the detail; the member gets a plain message with its id as the reference.
+      const reference = await this.record(authenticator, identity, inClient, req, {
         outcome: refused ? 'refused' : 'failed',
         code: refused ? error.code : 'INTERNAL_ERROR',
         message: (error as Error).message,
         nocobaseUserId: null,
-      }).catch((e) => this.logger.error(`could not audit a login failure: ${(e as Error).message}`));
-      if (!refused) this.logger.error(`login through ${authenticator.name} failed`, (error as Error).stack);
-      throw new LoginFailure(authenticator, redirect, error);
+      }).catch((e) => {
+        this.logger.error(`could not audit a login failure: ${(e as Error).message}`);
+        return null;
+      });
+      if (!refused) this.logger.error(`login through ${authenticator.name} failed (reference ${reference})`, (error as Error).stack);
+      throw new LoginFailure(authenticator, redirect, error, reference);
     }
   }
 
@@ -135,7 +139,7 @@ export class LoginService {
     inClient: boolean,
     req: CallbackRequest,
     result: { outcome: 'succeeded' | 'refused' | 'failed'; code: string; message: string | null; nocobaseUserId: number | null },
-  ): Promise<void> {
+  ): Promise<number> {
     return this.audit.record({
       authenticatorId: authenticator.id,
       wecomUserid: identity?.userid ?? null,
