@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ContactEventsService, type CallbackQuery } from '../events/contact-events.service';
@@ -14,17 +14,17 @@ export class WecomEventsController {
 
   @Get(':name/events')
   @ApiOperation({ summary: "WeCom's URL check when the callback is saved: answers the decrypted echostr" })
-  async verify(@Param('name') name: string, @Query() q: CallbackQuery, @Res() res: Response): Promise<void> {
+  async verify(@Param('name') name: string, @Query() q: CallbackQuery, @Ip() ip: string, @Res() res: Response): Promise<void> {
     // Answered only once verified: a refusal must not go out under the text/plain type set for WeCom.
-    const echo = await this.events.verifyUrl(name, q);
+    const echo = await this.events.verifyUrl(name, q, ip);
     res.type('text/plain').send(echo);
   }
 
   @Post(':name/events')
   @HttpCode(200)
   @ApiOperation({ summary: 'A contact-change event: verified, stored, answered "success" at once, applied within seconds' })
-  async receive(@Param('name') name: string, @Query() q: CallbackQuery, @Body() body: unknown, @Res() res: Response): Promise<void> {
-    await this.events.receive(name, q, typeof body === 'string' ? body : '');
+  async receive(@Param('name') name: string, @Query() q: CallbackQuery, @Body() body: unknown, @Ip() ip: string, @Res() res: Response): Promise<void> {
+    await this.events.receive(name, q, typeof body === 'string' ? body : '', ip);
     res.type('text/plain').send('success');
   }
 }
