@@ -10,6 +10,8 @@ export abstract class AppConfig {
     /** Public base URL of the bridge itself (used in links it prints); derived from PORT when unset. */
     publicUrl: string;
     adminApiKey: string | null;
+    /** Reverse proxies whose X-Forwarded-For is believed (Express's `trust proxy`); empty = none, the peer is the client. */
+    trustedProxies: readonly string[];
   };
   abstract readonly database: {
     url: string;

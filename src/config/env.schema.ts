@@ -1,4 +1,5 @@
 import { validateCronExpression } from 'cron';
+import { isIP } from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { isOrigin, localPath } from '../common/http/local-path';
@@ -14,6 +15,15 @@ const origin = z
   .refine(isOrigin, 'must be an origin such as https://nocobase.example.com (no path, query or credentials)')
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** What Express's `trust proxy` takes: an address, a subnet (address/prefix) or one of its names. */
+function isProxySpec(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
 /**
  * Every environment variable the bridge reads. Empty strings count as unset so that a
  * `.env` line like `NOCOBASE_URL=` does not turn into an invalid value.
@@ -24,6 +34,16 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   BRIDGE_PUBLIC_URL: httpUrl.optional(),
   BRIDGE_ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  BRIDGE_TRUSTED_PROXIES: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every(isProxySpec), 'must be addresses, subnets (10.0.0.0/8) or loopback, linklocal, uniquelocal, separated by commas')
+    .default([]),
 
   DATABASE_URL: z
     .string({ error: 'is required: the PostgreSQL URL of the NocoBase database, e.g. postgres://user:pass@host:5432/nocobase' })

@@ -51,6 +51,18 @@ describe(loadConfig.name, () => {
     expect(problems({ ...valid, WECOM_PROTECTED_ROLES: 'finance;drop table' }).WECOM_PROTECTED_ROLES).toMatch(/role names separated by commas/);
   });
 
+  it('reads the trusted proxies, and refuses what Express could not use', () => {
+    expect(loadConfig(valid).app.trustedProxies).toEqual([]);
+    expect(loadConfig({ ...valid, BRIDGE_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8,fd00::/8 , 192.0.2.4' }).app.trustedProxies).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.4',
+    ]);
+    for (const bad of ['everyone', '10.0.0.0/33', '*', 'true'])
+      expect(problems({ ...valid, BRIDGE_TRUSTED_PROXIES: bad }).BRIDGE_TRUSTED_PROXIES).toMatch(/subnets/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ ...valid, NOCOBASE_URL: '', PORT: '' }).nocobase.url).toBeNull();
   });

@@ -26,6 +26,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       logLevel: env.LOG_LEVEL,
       publicUrl: env.BRIDGE_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
       adminApiKey: env.BRIDGE_ADMIN_API_KEY ?? null,
+      trustedProxies: env.BRIDGE_TRUSTED_PROXIES,
     },
     database: {
       url: env.DATABASE_URL,
