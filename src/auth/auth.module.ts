@@ -18,6 +18,7 @@ import { LoginStateService } from './login/login-state.service';
 import { LoginController } from './login/login.controller';
 import { LoginService } from './login/login.service';
 import { WecomStrategy } from './login/wecom.strategy';
+import { WecomThrottle } from './wecom-throttle';
 
 /**
  * Who may sign in and how: authenticator management (authenticators/), the login flow from WeCom's
@@ -39,11 +40,13 @@ import { WecomStrategy } from './login/wecom.strategy';
     AdminGuard,
     AdminAuditRepository,
     AdminBindingsService,
+    WecomThrottle,
   ],
   exports: [AuthenticatorsService, AdminGuard],
 })
 export class AuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(WecomThrottle).forRoutes('api/wecom/*path');
     consumer.apply(AuthenticatorOriginsCors).forRoutes('api/wecom/authenticators', 'api/wecom/authenticators/*path', 'api/admin/*path');
   }
 }

@@ -10,6 +10,15 @@ export abstract class AppConfig {
     /** Public base URL of the bridge itself (used in links it prints); derived from PORT when unset. */
     publicUrl: string;
     adminApiKey: string | null;
+    /** Limits per minute on /api/wecom/*, counted in this process (see the README's security model). */
+    throttle: {
+      /** Requests from one client address (contact events excepted: they come from WeCom, in bursts). */
+      perIp: number;
+      /** Failed requests from one client address (junk input, forged states, bad signatures) before it is refused outright. */
+      failuresPerIp: number;
+      /** Logins started for one authenticator (each writes a login state and may cost a WeCom call). */
+      loginsPerAuthenticator: number;
+    };
     /** Reverse proxies whose X-Forwarded-For is believed (Express's `trust proxy`); empty = none, the peer is the client. */
     trustedProxies: readonly string[];
   };

@@ -34,6 +34,9 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   BRIDGE_PUBLIC_URL: httpUrl.optional(),
   BRIDGE_ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  BRIDGE_THROTTLE_PER_IP: int(1, 1_000_000).default(300),
+  BRIDGE_THROTTLE_FAILURES_PER_IP: int(1, 1_000_000).default(30),
+  BRIDGE_THROTTLE_LOGINS_PER_AUTHENTICATOR: int(1, 1_000_000).default(6000),
   BRIDGE_TRUSTED_PROXIES: z
     .string()
     .transform((v) =>

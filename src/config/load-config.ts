@@ -26,6 +26,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       logLevel: env.LOG_LEVEL,
       publicUrl: env.BRIDGE_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
       adminApiKey: env.BRIDGE_ADMIN_API_KEY ?? null,
+      throttle: {
+        perIp: env.BRIDGE_THROTTLE_PER_IP,
+        failuresPerIp: env.BRIDGE_THROTTLE_FAILURES_PER_IP,
+        loginsPerAuthenticator: env.BRIDGE_THROTTLE_LOGINS_PER_AUTHENTICATOR,
+      },
       trustedProxies: env.BRIDGE_TRUSTED_PROXIES,
     },
     database: {

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import { insertNocobaseUser } from '../utils/nocobase-factory';
 import { NocobaseSchema } from '../../src/nocobase/schema/nocobase-schema';
-import { createTestApp, type TestApp } from '../utils/create-test-app';
+import { createTestApp, NO_THROTTLE, type TestApp } from '../utils/create-test-app';
 import { emulatorEnv } from '../utils/emulator-env';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 import { DESKTOP_UA, WECOM_UA, WecomLoginDriver } from '../utils/wecom-login-driver';
@@ -34,6 +34,7 @@ describe('redirect targets', () => {
     });
     bridge = await createTestApp(db, {
       BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+      ...NO_THROTTLE,
       ...emulatorEnv(emu, { origin: ORIGIN, contactSecret: false }),
       WECOM_AUTO_LOGIN: 'true',
     });

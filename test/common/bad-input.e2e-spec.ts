@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { startEmulator, type WecomEmulator } from '../../tools/emulator';
-import { createTestApp, type TestApp } from '../utils/create-test-app';
+import { createTestApp, NO_THROTTLE, type TestApp } from '../utils/create-test-app';
 import { emulatorEnv } from '../utils/emulator-env';
 import { CapturingLogger } from '../utils/log-capture';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
@@ -24,7 +24,7 @@ describe('bad input from outside', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     emu = await startEmulator({ port: 0, members: 3, departments: 2 });
-    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: ADMIN_KEY, ...emulatorEnv(emu), ...CALLBACK }, undefined, { logger });
+    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: ADMIN_KEY, ...NO_THROTTLE, ...emulatorEnv(emu), ...CALLBACK }, undefined, { logger });
     await http()
       .post('/api/admin/authenticators')
       .set(admin)

@@ -4,6 +4,7 @@ import { startEmulator, type WecomEmulator } from '../../tools/emulator';
 import { eventXml } from '../../tools/emulator/callbacks';
 import { CallbackCrypto } from '../../src/wecom/callback-crypto';
 import { NocobaseSchema } from '../../src/nocobase/schema/nocobase-schema';
+import { ContactEventsRepository } from '../../src/sync/events/contact-events.repository';
 import { ContactEventsService } from '../../src/sync/events/contact-events.service';
 import { DirectoryFetcher } from '../../src/sync/fetch/directory-fetcher.service';
 import { SyncService } from '../../src/sync/sync.service';
@@ -148,9 +149,12 @@ describe('contact-change events', () => {
     try {
       emu.directory.updateMember('m4', { name: 'Renamed m4' });
       const before = (await stored()).length;
-      const answers = await Promise.all([deliver(event('update_user', [['UserID', 'm4']])), deliver(event('update_user', [['UserID', 'm5']]))]);
-      expect(answers.map((a) => a.status)).toEqual([200, 200]);
-      await events().idle();
+      // Stored directly and drained at once: both are certain to share one batch.
+      const repository = bridge.app.get(ContactEventsRepository);
+      const [{ id: authenticatorId }] = await db.query<{ id: string }>(`SELECT id FROM wecom_bridge.authenticators WHERE name = 'wecom'`);
+      for (const userid of ['m4', 'm5'])
+        await repository.record(Number(authenticatorId), `crash-${userid}`, 'update_user', { ChangeType: 'update_user', UserID: userid });
+      await events().drain(Number(authenticatorId));
       const rows = (await stored()).slice(before);
       expect(rows.map((r) => [r.payload.UserID, r.error === null])).toEqual([
         ['m4', true],

@@ -12,6 +12,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** For specs that send hundreds of refused requests from one address on purpose (and test something other than throttling). */
+export const NO_THROTTLE = { BRIDGE_THROTTLE_PER_IP: '1000000', BRIDGE_THROTTLE_FAILURES_PER_IP: '1000000' };
+
 /** The whole AppModule in-process on a test database, configured exactly as main.ts does. */
 export async function createTestApp(
   db: TestDatabase,

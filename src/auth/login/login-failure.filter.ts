@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { markClientFailure } from '../../common/http/client-failure';
 import { ErrorStatuses } from '../../common/http/error-statuses';
 import { loginFailurePage } from './failure-page';
 import { LoginFailure } from './login-failure';
@@ -20,6 +21,7 @@ export class LoginFailureFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const authenticator = failure.authenticator;
     if (failure.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(failure.retryAfterSeconds));
+    if (failure.forged) markClientFailure(res);
     if (isWecomClient(req.headers['user-agent'])) {
       const retry = `/api/wecom/${authenticator.name}/login?redirect=${encodeURIComponent(failure.redirect ?? authenticator.workbenchPath)}`;
       res.status(this.statuses.statusOf(failure.code)).type('html').send(loginFailurePage(failure.message, retry));

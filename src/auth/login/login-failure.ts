@@ -30,6 +30,8 @@ const MEMBER_MESSAGES: Record<string, string> = {
   WECOM_NO_PRIVILEGE: "your WeCom account is outside this app's visible range; ask an administrator",
 };
 const FALLBACK = 'the WeCom sign-in is not working right now; ask an administrator';
+/** What a member's own browser does not send: a state this bridge never issued (or already used), a code WeCom never gave. */
+const FORGED = new Set(['INVALID_STATE', 'WECOM_CODE_INVALID', 'WECOM_TICKET_INVALID']);
 
 /** A failed callback, with what is needed to send the member somewhere useful. */
 export class LoginFailure extends Error {
@@ -45,6 +47,11 @@ export class LoginFailure extends Error {
 
   get code(): string {
     return this.cause instanceof AppException ? this.cause.code : 'INTERNAL_ERROR';
+  }
+
+  /** Counted against the caller's address by the throttle; a genuine member's refusals are not. */
+  get forged(): boolean {
+    return FORGED.has(this.code);
   }
 
   get retryAfterSeconds(): number | undefined {

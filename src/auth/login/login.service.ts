@@ -12,6 +12,7 @@ import { LoginAuditRepository } from './login-audit.repository';
 import { LoginPolicyService, type LoginOutcome, type WecomIdentity, type WecomMemberReader } from './login-policy.service';
 import { LoginFailure } from './login-failure';
 import { LoginStateService, STATE_TTL_SECONDS } from './login-state.service';
+import { WecomThrottle } from '../wecom-throttle';
 import { appendQuery, isWecomClient, safeRedirectPath, wecomAuthorizeUrl } from './wecom-login-urls';
 
 export interface LoginStart {
@@ -48,6 +49,7 @@ export class LoginService {
     private readonly users: NocobaseUsersRepository,
     private readonly wecom: WecomClientFactory,
     private readonly config: AppConfig,
+    private readonly throttle: WecomThrottle,
   ) {}
 
   /** `rawRedirect` as the query parser left it: a string, or an array or object when the caller sent odd input. */
@@ -56,6 +58,7 @@ export class LoginService {
     if (redirect === null) {
       throw new AuthException('INVALID_REDIRECT', `redirect must be a path on ${authenticator.origin}, such as /admin`);
     }
+    this.throttle.loginStarted(authenticator.id);
     const { state, nonce, cookieName } = await this.states.create(authenticator.id, redirect);
     return {
       url: wecomAuthorizeUrl(authenticator, state, isWecomClient(userAgent), this.config.wecom),
@@ -124,7 +127,7 @@ export class LoginService {
       },
       memberName: async (userid) => {
         try {
-          return (await client.getUser(userid)).name || null;
+          return (await client.getUser(userid, { interactive: true })).name || null;
         } catch (error) {
           this.logger.warn(`could not read the name of ${userid}, using the userid: ${(error as Error).message}`);
           return null;

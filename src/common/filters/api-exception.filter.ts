@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import { AppException } from '../exceptions/app.exception';
+import { markClientFailure } from '../http/client-failure';
 import { ErrorStatuses } from '../http/error-statuses';
 
 export interface ApiError {
@@ -52,6 +53,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const { status, errors, retryAfterSeconds } = this.describe(exception);
     if (response.headersSent) return;
     if (retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(retryAfterSeconds));
+    // A throttled request is not counted again: the refusal would never end.
+    if (status >= 400 && status < 500 && status !== 429) markClientFailure(response);
     // A handler may have set another type before it failed (a text/plain answer to WeCom, say).
     response.status(status).type('application/json').json({ errors });
   }
