@@ -60,6 +60,8 @@ export abstract class AppConfig {
   abstract readonly secrets: {
     /** BRIDGE_SECRET_KEY: encrypts secrets at rest and signs login state. */
     bridgeSecretKey: string;
+    /** BRIDGE_SECRET_KEY_PREVIOUS: the key before a rotation, which still opens (never seals) values until they are re-sealed. */
+    previousBridgeSecretKey: string | null;
   };
 }
 

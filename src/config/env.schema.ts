@@ -58,6 +58,7 @@ export const envSchema = z.object({
     .string({ error: 'is required: a random string of at least 32 characters (e.g. `openssl rand -base64 48`)' })
     .min(32, 'must be at least 32 characters')
     .refine((v) => !v.startsWith('change-me'), 'is still the placeholder from .env.example: set a random value'),
+  BRIDGE_SECRET_KEY_PREVIOUS: z.string().min(32, 'must be at least 32 characters: the BRIDGE_SECRET_KEY used before the rotation').optional(),
 
   NOCOBASE_DB_SCHEMA: identifier.optional(),
   NOCOBASE_TABLE_PREFIX: z

@@ -78,7 +78,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           syncCron: env.WECOM_SYNC_CRON ?? null,
         }
       : null,
-    secrets: { bridgeSecretKey: env.BRIDGE_SECRET_KEY },
+    secrets: { bridgeSecretKey: env.BRIDGE_SECRET_KEY, previousBridgeSecretKey: env.BRIDGE_SECRET_KEY_PREVIOUS ?? null },
   });
 }
 

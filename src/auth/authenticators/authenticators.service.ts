@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SecretBox } from '../../common/crypto/secret-box';
 import { AppConfig } from '../../config/app-config';
 import { isAuthenticatorName, type Authenticator } from './authenticator';
 import { AuthException } from '../auth.exception';
@@ -15,15 +16,53 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
   constructor(
     private readonly repository: AuthenticatorsRepository,
     private readonly config: AppConfig,
+    private readonly box: SecretBox,
   ) {}
 
-  /** Writes the authenticator declared by WECOM_* variables, so the environment stays the source of truth. */
+  /**
+   * Refuses to start when BRIDGE_SECRET_KEY (and BRIDGE_SECRET_KEY_PREVIOUS) open nothing of an
+   * authenticator's secrets, naming those authenticators: otherwise every request touching them
+   * would fail. Then writes the authenticator declared by WECOM_* variables, so the environment
+   * stays the source of truth (its secrets are sealed afresh, so it is never the unreadable one).
+   */
   async onApplicationBootstrap(): Promise<void> {
     const declared = this.config.defaultAuthenticator;
+    const unreadable = (await this.unreadable()).filter((name) => name !== declared?.name);
+    if (unreadable.length) {
+      throw new AuthException(
+        'SECRETS_UNREADABLE',
+        `BRIDGE_SECRET_KEY does not open the secrets of ${unreadable.map((n) => `"${n}"`).join(', ')}: they were sealed with another key. ` +
+          'Set BRIDGE_SECRET_KEY_PREVIOUS to that key (then `npm run cli -- reseal` seals them with the new one), or start with the old key',
+      );
+    }
     if (!declared) return;
     await this.assertAutoLoginFree(declared.name, declared.autoLogin);
     await this.repository.upsertDeclared({ ...declared, enabled: true });
     this.logger.log(`authenticator "${declared.name}" declared by environment`);
+  }
+
+  /** Names of the authenticators with a secret that no configured key opens. */
+  async unreadable(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const v of await this.repository.sealedValues()) {
+      try {
+        this.box.decrypt(v.sealed);
+      } catch {
+        names.add(v.name);
+      }
+    }
+    return [...names];
+  }
+
+  /** Seals every secret still sealed with BRIDGE_SECRET_KEY_PREVIOUS again with BRIDGE_SECRET_KEY. */
+  async reseal(): Promise<{ resealed: number; current: number }> {
+    let resealed = 0;
+    let current = 0;
+    for (const v of await this.repository.sealedValues()) {
+      if (this.box.isCurrent(v.sealed)) current += 1;
+      else if (await this.repository.replaceSealed(v.id, v.field, v.sealed, this.box.encrypt(this.box.decrypt(v.sealed)))) resealed += 1;
+    }
+    return { resealed, current };
   }
 
   list(): Promise<Authenticator[]> {
