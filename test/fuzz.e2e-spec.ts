@@ -8,9 +8,8 @@ import { createTestApp, NO_THROTTLE, type TestApp } from './utils/create-test-ap
 import { emulatorEnv } from './utils/emulator-env';
 import { CapturingLogger } from './utils/log-capture';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { TEST_ADMIN_KEY, TEST_CALLBACK } from './utils/test-config';
 
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
-const CALLBACK = { token: 'CallbackToken42', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
 const CORP = 'wwfuzz0001';
 /** Markup that must never come back unescaped in an HTML page. */
 const CANARY = '<x-canary onmouseover="alert(1)">';
@@ -107,7 +106,7 @@ describe('fuzzing every route (issue #14)', () => {
   let base: string;
   const logger = new CapturingLogger();
   const agent = new Agent({ keepAlive: true, maxSockets: BATCH });
-  const crypto = new CallbackCrypto(CALLBACK.token, CALLBACK.encodingAesKey, CORP);
+  const crypto = new CallbackCrypto(TEST_CALLBACK.token, TEST_CALLBACK.encodingAesKey, CORP);
   const states: Array<{ state: string; cookie: string }> = [];
   const statuses = new Map<number, number>();
   const violations = new Map<string, number>();
@@ -129,11 +128,11 @@ describe('fuzzing every route (issue #14)', () => {
     bridge = await createTestApp(
       db,
       {
-        BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+        BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY,
         ...NO_THROTTLE,
         ...emulatorEnv(emu),
-        WECOM_CALLBACK_TOKEN: CALLBACK.token,
-        WECOM_CALLBACK_AES_KEY: CALLBACK.encodingAesKey,
+        WECOM_CALLBACK_TOKEN: TEST_CALLBACK.token,
+        WECOM_CALLBACK_AES_KEY: TEST_CALLBACK.encodingAesKey,
         WECOM_AUTO_LOGIN: 'true',
       },
       undefined,
@@ -145,7 +144,7 @@ describe('fuzzing every route (issue #14)', () => {
       method: 'POST',
       path: '/api/admin/authenticators',
       query: [],
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: `Bearer ${TEST_ADMIN_KEY}`, 'Content-Type': 'application/json' },
       body: Buffer.from(
         JSON.stringify({ name: 'fuzzed', title: 'Fuzzed', corpId: CORP, agentId: '1000002', secret: 'fuzzed-secret', origin: 'https://f.example.com' }),
       ),
@@ -204,7 +203,7 @@ describe('fuzzing every route (issue #14)', () => {
     { weight: 2, arbitrary: text },
   );
   const authHeader = fc.oneof(
-    { weight: 6, arbitrary: fc.constant(`Bearer ${ADMIN_KEY}`) },
+    { weight: 6, arbitrary: fc.constant(`Bearer ${TEST_ADMIN_KEY}`) },
     { weight: 1, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constantFrom('Bearer nope', 'Bearer ', 'Basic abc', `Bearer ${'x'.repeat(3000)}`, 'Bearer eyJhbGciOiJub25lIn0.e30.') },
   );
@@ -412,7 +411,7 @@ describe('fuzzing every route (issue #14)', () => {
 
   /** Each input issue #14 measured, sent whatever the random draw: the property runs these first. */
   function measuredCases(): Spec[] {
-    const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+    const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
     const json = (method: string, path: string, body: unknown, headers: Record<string, string> = admin): Spec => ({
       method,
       path,

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { createTestApp } from './utils/create-test-app';
-import { TEST_JWT_SECRET } from './utils/test-config';
+import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from './utils/test-config';
 import { createTestDatabase, TEST_BRIDGE_SCHEMA, type TestDatabase } from './utils/test-database';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', 'bin', 'wecom-bridge.js');
 const OLD_KEY = 'the-old-bridge-secret-key-0123456789abcdef';
 const NEW_KEY = 'the-new-bridge-secret-key-fedcba9876543210';
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
 
 /**
  * Issue #14, finding 8: a new BRIDGE_SECRET_KEY opened none of the secrets sealed with the old
@@ -32,11 +31,11 @@ describe('rotating BRIDGE_SECRET_KEY', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const old = await createTestApp(db, { BRIDGE_SECRET_KEY: OLD_KEY, BRIDGE_ADMIN_API_KEY: ADMIN_KEY });
+    const old = await createTestApp(db, { BRIDGE_SECRET_KEY: OLD_KEY, BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY });
     for (const name of ['branch', 'factory']) {
       await request(old.app.getHttpServer())
         .post('/api/admin/authenticators')
-        .set('Authorization', `Bearer ${ADMIN_KEY}`)
+        .set('Authorization', `Bearer ${TEST_ADMIN_KEY}`)
         .send({
           name,
           title: name,
@@ -69,7 +68,7 @@ describe('rotating BRIDGE_SECRET_KEY', () => {
   }, 60_000);
 
   it('serves with the previous key beside the new one, and reseal makes the previous key unnecessary', async () => {
-    const rotating = await createTestApp(db, { BRIDGE_SECRET_KEY: NEW_KEY, BRIDGE_SECRET_KEY_PREVIOUS: OLD_KEY, BRIDGE_ADMIN_API_KEY: ADMIN_KEY });
+    const rotating = await createTestApp(db, { BRIDGE_SECRET_KEY: NEW_KEY, BRIDGE_SECRET_KEY_PREVIOUS: OLD_KEY, BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY });
     await request(rotating.app.getHttpServer()).get('/api/wecom/branch/auth-url').expect(200);
     await rotating.close();
 
@@ -79,9 +78,12 @@ describe('rotating BRIDGE_SECRET_KEY', () => {
     });
     expect(stdout).toContain('re-sealed 4 secret(s) with BRIDGE_SECRET_KEY; 0 already were.');
 
-    const rotated = await createTestApp(db, { BRIDGE_SECRET_KEY: NEW_KEY, BRIDGE_ADMIN_API_KEY: ADMIN_KEY });
+    const rotated = await createTestApp(db, { BRIDGE_SECRET_KEY: NEW_KEY, BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY });
     try {
-      const res = await request(rotated.app.getHttpServer()).get('/api/admin/authenticators/factory').set('Authorization', `Bearer ${ADMIN_KEY}`).expect(200);
+      const res = await request(rotated.app.getHttpServer())
+        .get('/api/admin/authenticators/factory')
+        .set('Authorization', `Bearer ${TEST_ADMIN_KEY}`)
+        .expect(200);
       expect(res.body.data).toMatchObject({ secretSet: true, contactSecretSet: true });
     } finally {
       await rotated.close();

@@ -15,6 +15,18 @@ const origin = z
   .refine(isOrigin, 'must be an origin such as https://nocobase.example.com (no path, query or credentials)')
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** A comma-separated list (blanks around entries and empty entries ignored) whose every entry passes `check`. */
+const commaList = (check: (entry: string) => boolean, message: string) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every(check), message);
+
 /** What Express's `trust proxy` takes: an address, a subnet (address/prefix) or one of its names. */
 function isProxySpec(entry: string): boolean {
   if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
@@ -37,16 +49,9 @@ export const envSchema = z.object({
   BRIDGE_THROTTLE_PER_IP: int(1, 1_000_000).default(300),
   BRIDGE_THROTTLE_FAILURES_PER_IP: int(1, 1_000_000).default(30),
   BRIDGE_THROTTLE_LOGINS_PER_AUTHENTICATOR: int(1, 1_000_000).default(6000),
-  BRIDGE_TRUSTED_PROXIES: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean),
-    )
-    .refine((entries) => entries.every(isProxySpec), 'must be addresses, subnets (10.0.0.0/8) or loopback, linklocal, uniquelocal, separated by commas')
-    .default([]),
+  BRIDGE_TRUSTED_PROXIES: commaList(isProxySpec, 'must be addresses, subnets (10.0.0.0/8) or loopback, linklocal, uniquelocal, separated by commas').default(
+    [],
+  ),
 
   DATABASE_URL: z
     .string({ error: 'is required: the PostgreSQL URL of the NocoBase database, e.g. postgres://user:pass@host:5432/nocobase' })
@@ -115,16 +120,9 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey')
     .optional(),
-  WECOM_PROTECTED_ROLES: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((role) => role.trim())
-        .filter(Boolean),
-    )
-    .refine((roles) => roles.every((role) => /^[A-Za-z0-9_-]{1,64}$/.test(role)), 'must be NocoBase role names separated by commas, e.g. finance,hr')
-    .default([]),
+  WECOM_PROTECTED_ROLES: commaList((role) => /^[A-Za-z0-9_-]{1,64}$/.test(role), 'must be NocoBase role names separated by commas, e.g. finance,hr').default(
+    [],
+  ),
   WECOM_PROVISION_ON_SYNC: bool.default(false),
   WECOM_OFFBOARDING: z.enum(['ignore', 'suspend', 'delete'], 'must be ignore, suspend or delete').default('suspend'),
   WECOM_OFFBOARDING_THRESHOLD_PERCENT: z.coerce.number().min(0, 'must be 0–100').max(100, 'must be 0–100').default(5),

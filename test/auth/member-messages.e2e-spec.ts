@@ -6,8 +6,8 @@ import { emulatorEnv } from '../utils/emulator-env';
 import { insertNocobaseUser } from '../utils/nocobase-factory';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 import { parseHandoff, WecomLoginDriver } from '../utils/wecom-login-driver';
+import { TEST_ADMIN_KEY } from '../utils/test-config';
 
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
 const CORP = 'wwmessages0042';
 
 /**
@@ -20,7 +20,7 @@ describe('what a member sees when a login fails', () => {
   let emu: WecomEmulator;
   let bridge: TestApp;
   let driver: WecomLoginDriver;
-  const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
   const http = () => request(bridge.app.getHttpServer());
 
   beforeAll(async () => {
@@ -37,7 +37,7 @@ describe('what a member sees when a login fails', () => {
         ],
       },
     });
-    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: ADMIN_KEY, ...emulatorEnv(emu, { contactSecret: false }) });
+    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY, ...emulatorEnv(emu, { contactSecret: false }) });
     driver = new WecomLoginDriver(bridge.app);
     const nb = bridge.app.get(NocobaseSchema);
     // Two NocoBase users share twin's number: an administrator has to sort it out.

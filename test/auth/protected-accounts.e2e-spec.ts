@@ -6,11 +6,10 @@ import { SyncService } from '../../src/sync/sync.service';
 import { createTestApp, type TestApp } from '../utils/create-test-app';
 import { emulatorEnv } from '../utils/emulator-env';
 import { countNocobaseUsers, insertNocobaseUser } from '../utils/nocobase-factory';
-import { TEST_JWT_SECRET } from '../utils/test-config';
+import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from '../utils/test-config';
 import { createTestDatabase, NAMING_MODES, type TestDatabase } from '../utils/test-database';
 import { parseHandoff, WecomLoginDriver } from '../utils/wecom-login-driver';
 
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
 const ROOT_PHONE = '13900000001';
 
 /**
@@ -28,7 +27,7 @@ describe.each(NAMING_MODES)('protected NocoBase accounts (%s)', (naming) => {
   let finance: number;
   let staff: number;
   const http = () => request(bridge.app.getHttpServer());
-  const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
   const userIdOf = (res: request.Response) => (jwt.verify(parseHandoff(res.headers.location).token!, TEST_JWT_SECRET) as jwt.JwtPayload).userId;
   const bindingsOf = (userid: string) =>
     db.query<{ nocobase_user_id: string; source: string }>(`SELECT nocobase_user_id, source FROM wecom_bridge.bindings WHERE wecom_userid = $1`, [userid]);
@@ -61,7 +60,7 @@ describe.each(NAMING_MODES)('protected NocoBase accounts (%s)', (naming) => {
       },
     });
     bridge = await createTestApp(db, {
-      BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+      BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY,
       ...emulatorEnv(emu),
       WECOM_PROTECTED_ROLES: 'finance',
       WECOM_PROVISION_ON_SYNC: 'true',

@@ -6,9 +6,9 @@ import { createTestApp, NO_THROTTLE, type TestApp } from '../utils/create-test-a
 import { emulatorEnv } from '../utils/emulator-env';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 import { DESKTOP_UA, WECOM_UA, WecomLoginDriver } from '../utils/wecom-login-driver';
+import { TEST_ADMIN_KEY } from '../utils/test-config';
 
 const ORIGIN = 'https://nocobase.example.com';
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
 
 /** Issue #14, finding 2: spellings that normalise (or decode) to "//evil.com", which a browser reads as another host. */
 const BYPASSES = ['/.//evil.com', '/..//evil.com', '/%2e//evil.com', '/x/..//evil.com', '/%2E%2E//evil.com', '/%2F/evil.com', '/%0a//evil.com'];
@@ -19,7 +19,7 @@ describe('redirect targets', () => {
   let bridge: TestApp;
   let driver: WecomLoginDriver;
   const http = () => request(bridge.app.getHttpServer());
-  const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -33,7 +33,7 @@ describe('redirect targets', () => {
       },
     });
     bridge = await createTestApp(db, {
-      BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+      BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY,
       ...NO_THROTTLE,
       ...emulatorEnv(emu, { origin: ORIGIN, contactSecret: false }),
       WECOM_AUTO_LOGIN: 'true',

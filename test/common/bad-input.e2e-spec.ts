@@ -5,9 +5,9 @@ import { createTestApp, NO_THROTTLE, type TestApp } from '../utils/create-test-a
 import { emulatorEnv } from '../utils/emulator-env';
 import { CapturingLogger } from '../utils/log-capture';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
+import { TEST_ADMIN_KEY, TEST_CALLBACK } from '../utils/test-config';
 
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
-const CALLBACK = { WECOM_CALLBACK_TOKEN: 'CallbackToken42', WECOM_CALLBACK_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+const CALLBACK = { WECOM_CALLBACK_TOKEN: TEST_CALLBACK.token, WECOM_CALLBACK_AES_KEY: TEST_CALLBACK.encodingAesKey };
 
 /**
  * Issue #14, finding 4: input from outside that used to end in a 500 with an ERROR stack. Each
@@ -19,23 +19,19 @@ describe('bad input from outside', () => {
   let bridge: TestApp;
   const logger = new CapturingLogger();
   const http = () => request(bridge.app.getHttpServer());
-  const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
   beforeAll(async () => {
     db = await createTestDatabase();
     emu = await startEmulator({ port: 0, members: 3, departments: 2 });
-    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: ADMIN_KEY, ...NO_THROTTLE, ...emulatorEnv(emu), ...CALLBACK }, undefined, { logger });
+    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY, ...NO_THROTTLE, ...emulatorEnv(emu), ...CALLBACK }, undefined, { logger });
     await http()
       .post('/api/admin/authenticators')
       .set(admin)
       .send({ name: 'editable', title: 'Editable', corpId: 'wweditable', agentId: '1', secret: 'editable-secret', origin: 'https://e.example.com' })
       .expect(201);
   });
-  afterEach(() => {
-    const errors = logger.at('error');
-    logger.clear();
-    expect(errors).toEqual([]);
-  });
+  afterEach(() => expect(logger.takeErrors()).toEqual([]));
   afterAll(async () => {
     await bridge?.close();
     await emu?.close();
@@ -155,10 +151,12 @@ describe('bad input from outside', () => {
   });
 
   describe('the admin API', () => {
+    const patch = (body: Record<string, unknown>) => http().patch('/api/admin/authenticators/editable').set(admin).send(body);
+
     it.each([{ title: null }, { offboarding: null }, { enabled: null }, { corpId: null }, { origin: null }, { workbenchPath: null }, { autoSignUp: null }])(
       'refuses %p for a column that cannot be empty',
       async (body) => {
-        expect(await answer(http().patch('/api/admin/authenticators/editable').set(admin).send(body))).toEqual([400, 'BAD_REQUEST']);
+        expect(await answer(patch(body))).toEqual([400, 'BAD_REQUEST']);
       },
     );
 
@@ -179,14 +177,7 @@ describe('bad input from outside', () => {
       ['contactSecret', 'secret\u0000secret'],
       ['title', 'line\nbreak'],
     ])('refuses a control character in %s', async (field, value) => {
-      expect(
-        await answer(
-          http()
-            .patch('/api/admin/authenticators/editable')
-            .set(admin)
-            .send({ [field]: value }),
-        ),
-      ).toEqual([400, 'BAD_REQUEST']);
+      expect(await answer(patch({ [field]: value }))).toEqual([400, 'BAD_REQUEST']);
     });
 
     it.each(['secret', 'contactSecret', 'corpId', 'nocobaseAuthenticator', 'workbenchPath', 'syncCron', 'title', 'origin', 'bridgeUrl'])(
@@ -198,14 +189,7 @@ describe('bad input from outside', () => {
             : field.endsWith('rl') || field === 'origin'
               ? `https://${'a'.repeat(99 * 1024)}.com`
               : 'a'.repeat(99 * 1024);
-        expect(
-          await answer(
-            http()
-              .patch('/api/admin/authenticators/editable')
-              .set(admin)
-              .send({ [field]: value }),
-          ),
-        ).toEqual([400, 'BAD_REQUEST']);
+        expect(await answer(patch({ [field]: value }))).toEqual([400, 'BAD_REQUEST']);
       },
     );
 

@@ -4,8 +4,7 @@ import { createTestApp, type TestApp } from '../utils/create-test-app';
 import { emulatorEnv } from '../utils/emulator-env';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 import { WecomLoginDriver } from '../utils/wecom-login-driver';
-
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
+import { TEST_ADMIN_KEY } from '../utils/test-config';
 
 /**
  * Issue #14, finding 8: behind a reverse proxy the audit recorded the proxy's address. With
@@ -26,17 +25,17 @@ describe('the client address in the audit', () => {
   });
 
   async function auditedIps(env: Record<string, string>): Promise<{ login: string; admin: string }> {
-    const bridge: TestApp = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: ADMIN_KEY, ...emulatorEnv(emu), ...env });
+    const bridge: TestApp = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY, ...emulatorEnv(emu), ...env });
     try {
       const http = () => request(bridge.app.getHttpServer());
       const forwarded = { 'X-Forwarded-For': '198.51.100.1, 203.0.113.7' };
       const step = await new WecomLoginDriver(bridge.app).start({ inClient: false });
       await http().get(`/api/wecom/wecom/callback?code=nope&state=${step.state}`).set(forwarded).set('Cookie', step.cookie);
-      await http().delete('/api/admin/bindings/424242').set(forwarded).set('Authorization', `Bearer ${ADMIN_KEY}`);
+      await http().delete('/api/admin/bindings/424242').set(forwarded).set('Authorization', `Bearer ${TEST_ADMIN_KEY}`);
       await http()
         .post('/api/admin/bindings')
         .set(forwarded)
-        .set('Authorization', `Bearer ${ADMIN_KEY}`)
+        .set('Authorization', `Bearer ${TEST_ADMIN_KEY}`)
         .send({ authenticator: 'wecom', wecomUserid: 'someone', userId: 1 });
       const [login] = await db.query<{ ip: string }>('SELECT ip FROM wecom_bridge.login_audit ORDER BY id DESC LIMIT 1');
       const [admin] = await db.query<{ ip: string }>('SELECT ip FROM wecom_bridge.admin_audit ORDER BY id DESC LIMIT 1');

@@ -12,9 +12,8 @@ import { createTestApp, type TestApp } from '../utils/create-test-app';
 import { emulatorEnv } from '../utils/emulator-env';
 import { CapturingLogger } from '../utils/log-capture';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
+import { TEST_ADMIN_KEY, TEST_CALLBACK } from '../utils/test-config';
 
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
-const CALLBACK = { token: 'CallbackToken42', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
 const CORP = 'wwevents01';
 
 /**
@@ -29,9 +28,9 @@ describe('contact-change events', () => {
   let bridge: TestApp;
   let nb: NocobaseSchema;
   const logger = new CapturingLogger();
-  const crypto = new CallbackCrypto(CALLBACK.token, CALLBACK.encodingAesKey, CORP);
+  const crypto = new CallbackCrypto(TEST_CALLBACK.token, TEST_CALLBACK.encodingAesKey, CORP);
   const http = () => request(bridge.app.getHttpServer());
-  const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
   const events = () => bridge.app.get(ContactEventsService);
 
   /** POSTs `xml` as WeCom would: encrypted and signed, at `timestamp`. */
@@ -83,11 +82,11 @@ describe('contact-change events', () => {
     bridge = await createTestApp(
       db,
       {
-        BRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+        BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY,
         ...emulatorEnv(emu),
         WECOM_PROVISION_ON_SYNC: 'true',
-        WECOM_CALLBACK_TOKEN: CALLBACK.token,
-        WECOM_CALLBACK_AES_KEY: CALLBACK.encodingAesKey,
+        WECOM_CALLBACK_TOKEN: TEST_CALLBACK.token,
+        WECOM_CALLBACK_AES_KEY: TEST_CALLBACK.encodingAesKey,
       },
       undefined,
       { logger },
@@ -96,11 +95,7 @@ describe('contact-change events', () => {
     const started = await http().post('/api/admin/sync-runs').set(admin).send({ authenticator: 'wecom' }).expect(202);
     expect((await bridge.app.get(SyncService).waitFor(started.body.data.id, 50)).status).toBe('succeeded');
   });
-  afterEach(() => {
-    const errors = logger.at('error');
-    logger.clear();
-    expect(errors).toEqual([]);
-  });
+  afterEach(() => expect(logger.takeErrors()).toEqual([]));
   afterAll(async () => {
     await bridge?.close();
     await emu?.close();

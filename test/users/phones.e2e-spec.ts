@@ -6,11 +6,9 @@ import { SyncService } from '../../src/sync/sync.service';
 import { createTestApp, type TestApp } from '../utils/create-test-app';
 import { emulatorEnv } from '../utils/emulator-env';
 import { insertNocobaseUser } from '../utils/nocobase-factory';
-import { TEST_JWT_SECRET } from '../utils/test-config';
+import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from '../utils/test-config';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 import { parseHandoff, WecomLoginDriver } from '../utils/wecom-login-driver';
-
-const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
 
 /**
  * Issue #14, finding 7: WeCom shared mobiles that libphonenumber does not list as issued
@@ -42,7 +40,7 @@ describe('mobiles WeCom shares but libphonenumber does not list', () => {
         ],
       },
     });
-    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: ADMIN_KEY, ...emulatorEnv(emu), WECOM_PROVISION_ON_SYNC: 'true' });
+    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY, ...emulatorEnv(emu), WECOM_PROVISION_ON_SYNC: 'true' });
     nb = bridge.app.get(NocobaseSchema);
     driver = new WecomLoginDriver(bridge.app);
     iot = await insertNocobaseUser(db, nb, { nickname: 'IoT in NocoBase', phone: '140 0000 0098' });
@@ -70,7 +68,7 @@ describe('mobiles WeCom shares but libphonenumber does not list', () => {
   it('provisions such members with their phone', async () => {
     const started = await request(bridge.app.getHttpServer())
       .post('/api/admin/sync-runs')
-      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .set('Authorization', `Bearer ${TEST_ADMIN_KEY}`)
       .send({ authenticator: 'wecom' })
       .expect(202);
     expect((await bridge.app.get(SyncService).waitFor(started.body.data.id, 50)).status).toBe('succeeded');

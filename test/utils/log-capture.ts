@@ -46,6 +46,13 @@ export class CapturingLogger extends ConsoleLogger {
     this.lines.length = 0;
   }
 
+  /** The ERROR lines so far, forgetting every line: for `afterEach(() => expect(logger.takeErrors()).toEqual([]))`. */
+  takeErrors(): LogLine[] {
+    const errors = this.at('error');
+    this.clear();
+    return errors;
+  }
+
   private keep(level: LogLevel, message: unknown, rest: unknown[]): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const text = [message, ...rest.slice(0, -1)].map((m) => (m instanceof Error ? (m.stack ?? m.message) : String(m))).join('\n');
