@@ -1,12 +1,12 @@
 import { CreateAccessTokens1764043200000 } from './1764043200000-CreateAccessTokens';
 import { CreateAuthenticatorsAndBindings1764050400000 } from './1764050400000-CreateAuthenticatorsAndBindings';
 import { CreateSyncTables1764057600000 } from './1764057600000-CreateSyncTables';
-import { AdminBindingsAndAudit1764200000000 } from './1764200000000-AdminBindingsAndAudit';
+import { AdminBindingsAndAudit1764720000000 } from './1764720000000-AdminBindingsAndAudit';
 
 /** Every migration, oldest first. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
   CreateAccessTokens1764043200000,
   CreateAuthenticatorsAndBindings1764050400000,
   CreateSyncTables1764057600000,
-  AdminBindingsAndAudit1764200000000,
+  AdminBindingsAndAudit1764720000000,
 ];

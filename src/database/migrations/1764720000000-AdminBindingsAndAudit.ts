@@ -5,8 +5,8 @@ import { bridgeSchema } from './bridge-schema';
  * Bindings an administrator made (source 'admin': the only way a privileged NocoBase user is bound
  * to WeCom), and the audit of what administrators change through the admin API.
  */
-export class AdminBindingsAndAudit1764200000000 implements MigrationInterface {
-  name = 'AdminBindingsAndAudit1764200000000';
+export class AdminBindingsAndAudit1764720000000 implements MigrationInterface {
+  name = 'AdminBindingsAndAudit1764720000000';
 
   async up(q: QueryRunner): Promise<void> {
     const s = bridgeSchema(q);
