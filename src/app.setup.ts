@@ -1,11 +1,16 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { text } from 'express';
+import { AppConfig } from './config/app-config';
 
 /** Everything main.ts does to the app besides listening, shared with the e2e specs. */
 /** `shutdownHooks: false` when the caller handles SIGINT/SIGTERM itself (the demo stops more than the app). */
 export function configureApp(app: INestApplication, options: { shutdownHooks?: boolean } = {}): INestApplication {
+  // req.ip (audit, throttling) is the client's only behind proxies we trust; X-Forwarded-For from anyone else is ignored.
+  const trusted = app.get(AppConfig).app.trustedProxies;
+  if (trusted.length) (app as NestExpressApplication).set('trust proxy', trusted);
   app.use(cookieParser());
   // WeCom posts callbacks as XML.
   app.use('/api/wecom', text({ type: ['text/xml', 'application/xml'], limit: '1mb' }));

@@ -43,6 +43,25 @@ async function sync(options: SyncOptions): Promise<number> {
   }
 }
 
+/**
+ * After a BRIDGE_SECRET_KEY rotation (new key in BRIDGE_SECRET_KEY, old one in
+ * BRIDGE_SECRET_KEY_PREVIOUS): seals every stored secret again with the new key, after which the
+ * previous key can go. Start-up refuses a key that opens nothing, so this only runs when it can.
+ */
+async function reseal(): Promise<number> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig(process.env);
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), { logger: ['error'] });
+  try {
+    const { resealed, current } = await app.get(AuthenticatorsService).reseal();
+    console.log(`re-sealed ${resealed} secret(s) with BRIDGE_SECRET_KEY; ${current} already were.`);
+    if (config.secrets.previousBridgeSecretKey) console.log('BRIDGE_SECRET_KEY_PREVIOUS is no longer needed: remove it and restart.');
+    return EXIT.succeeded;
+  } finally {
+    await app.close();
+  }
+}
+
 const program = new Command('wecom-bridge').description('wecom-bridge command line').exitOverride();
 program
   .command('sync')
@@ -56,6 +75,13 @@ program
   .option('--json', 'print the finished run as one JSON line (no progress bar)')
   .action(async (options: SyncOptions) => {
     process.exitCode = await sync(options);
+  });
+
+program
+  .command('reseal')
+  .description('Seal every stored secret again with BRIDGE_SECRET_KEY (after a rotation; the old key in BRIDGE_SECRET_KEY_PREVIOUS)')
+  .action(async () => {
+    process.exitCode = await reseal();
   });
 
 program.parseAsync(process.argv).catch((error: Error & { exitCode?: number; code?: string }) => {

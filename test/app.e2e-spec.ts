@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { MIGRATIONS } from '../src/database/migrations';
+import { NocobaseSessionService } from '../src/nocobase/nocobase-session.service';
 import { createTestApp, type TestApp } from './utils/create-test-app';
 import { createTestDatabase, NAMING_MODES, type TestDatabase } from './utils/test-database';
 import { TEST_BRIDGE_SECRET_KEY, TEST_JWT_SECRET } from './utils/test-config';
+
+const ADMIN_KEY = 'admin-key-0123456789abcdefghij';
 
 describe.each(NAMING_MODES)('the bridge on a %s NocoBase database', (naming) => {
   let db: TestDatabase;
@@ -13,7 +16,7 @@ describe.each(NAMING_MODES)('the bridge on a %s NocoBase database', (naming) => 
 
   beforeAll(async () => {
     db = await createTestDatabase({ naming, migrate: false });
-    bridge = await createTestApp(db);
+    bridge = await createTestApp(db, { BRIDGE_ADMIN_API_KEY: ADMIN_KEY });
   });
   afterAll(async () => {
     await bridge.close();
@@ -24,10 +27,19 @@ describe.each(NAMING_MODES)('the bridge on a %s NocoBase database', (naming) => 
     await request(bridge.app.getHttpServer()).get('/health/live').expect(200, { status: 'ok', info: {}, error: {}, details: {} });
   });
 
-  it('is ready once the database answers and NocoBase is resolved', async () => {
-    const res = await request(bridge.app.getHttpServer()).get('/health/ready').expect(200);
+  it('is ready once the database answers and NocoBase is resolved, in detail for administrators only', async () => {
+    const res = await request(bridge.app.getHttpServer()).get('/health/ready').set('Authorization', `Bearer ${ADMIN_KEY}`).expect(200);
     expect(res.body.info.database.status).toBe('up');
     expect(res.body.info.nocobase).toMatchObject({ status: 'up', schema: 'public', underscored: naming === 'snake' });
+    const root = await bridge.app.get(NocobaseSessionService).mint(1, 'basic');
+    const asRoot = await request(bridge.app.getHttpServer()).get('/health/ready').set('Authorization', `Bearer ${root.token}`).expect(200);
+    expect(asRoot.body.info.nocobase.status).toBe('up');
+  });
+
+  // Issue #14, finding 8: the readiness details (schema, naming, plugins, database errors) were public.
+  it('tells a probe only whether it is ready', async () => {
+    await request(bridge.app.getHttpServer()).get('/health/ready').expect(200, { status: 'ok' });
+    await request(bridge.app.getHttpServer()).get('/health/ready').set('Authorization', 'Bearer not-a-key').expect(200, { status: 'ok' });
   });
 
   it('created its own tables in its own schema at start-up, and nothing in public', async () => {

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
 import { NocobaseSessionService } from '../nocobase/nocobase-session.service';
-import { ADMIN_ROLES } from '../nocobase/privileged-roles';
+import { NOCOBASE_ADMIN_ROLES } from '../nocobase/privileged-roles';
 import { AuthException } from './auth.exception';
 
 /**
@@ -19,12 +19,23 @@ export class AdminGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request & { admin?: AdminPrincipal }>();
-    const token = bearerToken(request);
-    if (!token) throw new AuthException('ADMIN_AUTH_REQUIRED', 'send Authorization: Bearer <BRIDGE_ADMIN_API_KEY or a NocoBase admin token>');
-    if (this.config.app.adminApiKey && sameSecret(token, this.config.app.adminApiKey)) {
-      request.admin = { kind: 'api-key' };
-      return true;
+    request.admin = await this.authenticate(bearerToken(request));
+    return true;
+  }
+
+  /** The administrator behind the request, or null (for routes that answer everyone, in less detail). */
+  async identify(request: Request): Promise<AdminPrincipal | null> {
+    try {
+      return await this.authenticate(bearerToken(request));
+    } catch (error) {
+      if (error instanceof AuthException) return null;
+      throw error;
     }
+  }
+
+  private async authenticate(token: string | null): Promise<AdminPrincipal> {
+    if (!token) throw new AuthException('ADMIN_AUTH_REQUIRED', 'send Authorization: Bearer <BRIDGE_ADMIN_API_KEY or a NocoBase admin token>');
+    if (this.config.app.adminApiKey && sameSecret(token, this.config.app.adminApiKey)) return { kind: 'api-key' };
     let verified: { userId: number; roles: string[] };
     try {
       verified = await this.sessions.verify(token);
@@ -37,11 +48,10 @@ export class AdminGuard implements CanActivate {
         },
       );
     }
-    if (!verified.roles.some((r) => ADMIN_ROLES.includes(r))) {
+    if (!verified.roles.some((r) => NOCOBASE_ADMIN_ROLES.includes(r))) {
       throw new AuthException('ADMIN_FORBIDDEN', 'this NocoBase user has neither the root nor the admin role');
     }
-    request.admin = { kind: 'nocobase-user', userId: verified.userId };
-    return true;
+    return { kind: 'nocobase-user', userId: verified.userId };
   }
 }
 

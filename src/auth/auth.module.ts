@@ -1,6 +1,7 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module';
+import { AdminAuditRepository } from './admin-audit.repository';
 import { AdminGuard } from './admin.guard';
 import { AdminAuthenticatorsController } from './authenticators/admin-authenticators.controller';
 import { AuthenticatorOriginsCors } from './authenticators/authenticator-origins.cors';
@@ -8,6 +9,8 @@ import { AuthenticatorsRepository } from './authenticators/authenticators.reposi
 import { AuthenticatorsService } from './authenticators/authenticators.service';
 import { PublicAuthenticatorsController } from './authenticators/public-authenticators.controller';
 import { AdminBindingsController } from './bindings/admin-bindings.controller';
+import { AdminBindingsService } from './bindings/admin-bindings.service';
+import { AdminLoginAuditController } from './login/admin-login-audit.controller';
 import { LoginAuditRepository } from './login/login-audit.repository';
 import { LoginPolicyService } from './login/login-policy.service';
 import { LoginStateRepository } from './login/login-state.repository';
@@ -15,6 +18,7 @@ import { LoginStateService } from './login/login-state.service';
 import { LoginController } from './login/login.controller';
 import { LoginService } from './login/login.service';
 import { WecomStrategy } from './login/wecom.strategy';
+import { WecomThrottle } from './wecom-throttle';
 
 /**
  * Who may sign in and how: authenticator management (authenticators/), the login flow from WeCom's
@@ -22,7 +26,7 @@ import { WecomStrategy } from './login/wecom.strategy';
  */
 @Module({
   imports: [PassportModule, UsersModule],
-  controllers: [PublicAuthenticatorsController, LoginController, AdminAuthenticatorsController, AdminBindingsController],
+  controllers: [PublicAuthenticatorsController, LoginController, AdminAuthenticatorsController, AdminBindingsController, AdminLoginAuditController],
   providers: [
     AuthenticatorsRepository,
     AuthenticatorsService,
@@ -34,11 +38,15 @@ import { WecomStrategy } from './login/wecom.strategy';
     LoginService,
     WecomStrategy,
     AdminGuard,
+    AdminAuditRepository,
+    AdminBindingsService,
+    WecomThrottle,
   ],
   exports: [AuthenticatorsService, AdminGuard],
 })
 export class AuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(WecomThrottle).forRoutes('api/wecom/*path');
     consumer.apply(AuthenticatorOriginsCors).forRoutes('api/wecom/authenticators', 'api/wecom/authenticators/*path', 'api/admin/*path');
   }
 }

@@ -16,6 +16,17 @@ export abstract class AppConfig {
     logFormat: 'json' | 'pretty';
     /** SIGTERM: how long in-flight requests and a running sync get before the process exits anyway. */
     shutdownTimeoutSeconds: number;
+    /** Limits per minute on /api/wecom/*, counted in this process (see the README's security model). */
+    throttle: {
+      /** Requests from one client address (contact events excepted: they come from WeCom, in bursts). */
+      perIp: number;
+      /** Failed requests from one client address (junk input, forged states, bad signatures) before it is refused outright. */
+      failuresPerIp: number;
+      /** Logins started for one authenticator (each writes a login state and may cost a WeCom call). */
+      loginsPerAuthenticator: number;
+    };
+    /** Reverse proxies whose X-Forwarded-For is believed (Express's `trust proxy`); empty = none, the peer is the client. */
+    trustedProxies: readonly string[];
   };
   abstract readonly database: {
     url: string;
@@ -47,6 +58,8 @@ export abstract class AppConfig {
   abstract readonly auth: {
     /** Region assumed for phone numbers written without a country code. */
     phoneDefaultRegion: import('libphonenumber-js').CountryCode;
+    /** NocoBase roles protected like root and admin (WECOM_PROTECTED_ROLES); root and admin always are. */
+    protectedRoles: readonly string[];
   };
   abstract readonly sync: {
     /** How long a run's lease lasts after each renewal; a run that cannot renew it for this long is taken over. */
@@ -57,6 +70,8 @@ export abstract class AppConfig {
   abstract readonly secrets: {
     /** BRIDGE_SECRET_KEY: encrypts secrets at rest and signs login state. */
     bridgeSecretKey: string;
+    /** BRIDGE_SECRET_KEY_PREVIOUS: the key before a rotation, which still opens (never seals) values until they are re-sealed. */
+    previousBridgeSecretKey: string | null;
   };
 }
 

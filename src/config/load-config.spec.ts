@@ -45,6 +45,24 @@ describe(loadConfig.name, () => {
     }
   });
 
+  it('reads the protected roles as a list, and refuses what is not a role name', () => {
+    expect(loadConfig(valid).auth.protectedRoles).toEqual([]);
+    expect(loadConfig({ ...valid, WECOM_PROTECTED_ROLES: 'finance, hr ,' }).auth.protectedRoles).toEqual(['finance', 'hr']);
+    expect(problems({ ...valid, WECOM_PROTECTED_ROLES: 'finance;drop table' }).WECOM_PROTECTED_ROLES).toMatch(/role names separated by commas/);
+  });
+
+  it('reads the trusted proxies, and refuses what Express could not use', () => {
+    expect(loadConfig(valid).app.trustedProxies).toEqual([]);
+    expect(loadConfig({ ...valid, BRIDGE_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8,fd00::/8 , 192.0.2.4' }).app.trustedProxies).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.4',
+    ]);
+    for (const bad of ['everyone', '10.0.0.0/33', '*', 'true'])
+      expect(problems({ ...valid, BRIDGE_TRUSTED_PROXIES: bad }).BRIDGE_TRUSTED_PROXIES).toMatch(/subnets/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ ...valid, NOCOBASE_URL: '', PORT: '' }).nocobase.url).toBeNull();
   });
@@ -123,6 +141,15 @@ describe('default authenticator variables', () => {
     const found = problems({ ...valid, WECOM_CORP_ID: 'ww1234567890', WECOM_SECRET: 'app-secret-123' });
     expect(Object.keys(found).sort()).toEqual(['WECOM_AGENT_ID', 'WECOM_ORIGIN']);
     expect(found.WECOM_ORIGIN).toMatch(/required because WECOM_CORP_ID, WECOM_SECRET are set/);
+  });
+
+  it.each(['/.//evil.com', '/x/..//evil.com', '/%2e//evil.com'])('refuses the workbench path %s, which normalises to //evil.com', (path) => {
+    expect(problems({ ...valid, ...declared, WECOM_WORKBENCH_PATH: path }).WECOM_WORKBENCH_PATH).toMatch(/normalised path/);
+  });
+
+  it.each(['https://nb.example.com/app', 'https://nb.example.com/?x=1', 'https://u:p@nb.example.com'])('refuses %s as an origin', (url) => {
+    const found = problems({ ...valid, ...declared, WECOM_ORIGIN: url, WECOM_BRIDGE_URL: url });
+    expect(Object.keys(found).sort()).toEqual(['WECOM_BRIDGE_URL', 'WECOM_ORIGIN']);
   });
 
   it('validates the callback key, the workbench path and the phone region', () => {

@@ -29,6 +29,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       metricsToken: env.BRIDGE_METRICS_TOKEN ?? null,
       logFormat: env.LOG_FORMAT,
       shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
+      throttle: {
+        perIp: env.BRIDGE_THROTTLE_PER_IP,
+        failuresPerIp: env.BRIDGE_THROTTLE_FAILURES_PER_IP,
+        loginsPerAuthenticator: env.BRIDGE_THROTTLE_LOGINS_PER_AUTHENTICATOR,
+      },
+      trustedProxies: env.BRIDGE_TRUSTED_PROXIES,
     },
     database: {
       url: env.DATABASE_URL,
@@ -52,7 +58,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: env.WECOM_MAX_RETRIES,
       rateLimitPerMinute: env.WECOM_RATE_LIMIT_PER_MINUTE,
     },
-    auth: { phoneDefaultRegion: env.PHONE_DEFAULT_REGION as CountryCode },
+    auth: { phoneDefaultRegion: env.PHONE_DEFAULT_REGION as CountryCode, protectedRoles: env.WECOM_PROTECTED_ROLES },
     sync: { leaseSeconds: env.SYNC_LEASE_SECONDS },
     defaultAuthenticator: env.WECOM_CORP_ID
       ? {
@@ -76,7 +82,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           syncCron: env.WECOM_SYNC_CRON ?? null,
         }
       : null,
-    secrets: { bridgeSecretKey: env.BRIDGE_SECRET_KEY },
+    secrets: { bridgeSecretKey: env.BRIDGE_SECRET_KEY, previousBridgeSecretKey: env.BRIDGE_SECRET_KEY_PREVIOUS ?? null },
   });
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { affectedRows } from '../database/sql';
-import { PRIVILEGED_ROLES } from './privileged-roles';
+import { PrivilegedRoles } from './privileged-roles';
 import { NocobaseSchema } from './schema/nocobase-schema';
 
 export interface NocobaseUser {
@@ -36,7 +36,7 @@ export interface DirectoryUserFields {
   email: string | null;
   phone: string | null;
   mainDepartmentId: string | null;
-  /** Has a privileged role (root, admin): never offboarded. */
+  /** Holds a privileged role (root, admin, WECOM_PROTECTED_ROLES): never offboarded, contact fields never overwritten. */
   isPrivileged: boolean;
 }
 
@@ -58,6 +58,7 @@ export class NocobaseUsersRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly nb: NocobaseSchema,
+    private readonly privileged: PrivilegedRoles,
   ) {}
 
   async findById(id: number, manager: EntityManager = this.dataSource.manager): Promise<NocobaseUser | null> {
@@ -189,7 +190,7 @@ export class NocobaseUsersRepository {
       `SELECT usr.${u.id} AS id, usr.${u.nickname} AS nickname, usr.${u.email} AS email, usr.${u.phone} AS phone, ${main} AS main,
               EXISTS (SELECT 1 FROM ${this.nb.table('rolesUsers')} ru WHERE ru.${r.userId} = usr.${u.id} AND ru.${r.roleName} = ANY($2::text[])) AS privileged
          FROM ${this.nb.table('users')} usr WHERE usr.${u.id} = ANY($1::bigint[])`,
-      [ids, PRIVILEGED_ROLES],
+      [ids, this.privileged.names],
     );
     for (const row of rows) {
       result.set(Number(row.id), { nickname: row.nickname, email: row.email, phone: row.phone, mainDepartmentId: row.main, isPrivileged: row.privileged });
@@ -218,6 +219,11 @@ export class NocobaseUsersRepository {
     );
     if (!rows.length) return null;
     return rows.map((x: { role: string | null }) => x.role).filter((x: string | null): x is string => x !== null);
+  }
+
+  /** Whether the user holds a privileged role (see PrivilegedRoles). */
+  async isPrivileged(userId: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    return this.privileged.includesAny((await this.rolesOf(userId, manager)) ?? []);
   }
 
   async removeRoles(userId: number, roles: string[], m: EntityManager): Promise<number> {

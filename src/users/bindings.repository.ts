@@ -5,7 +5,8 @@ import { AppConfig } from '../config/app-config';
 import { affectedRows, qualified, selectPage } from '../database/sql';
 import { useridRangeCondition, type UseridRange } from './userid-range';
 
-export type BindingSource = 'login' | 'sync';
+/** How the binding was made: a member's first in-client login (by phone), a sync that provisioned the user, or an administrator. */
+export type BindingSource = 'login' | 'sync' | 'admin';
 
 export interface Binding {
   id: number;
@@ -73,6 +74,11 @@ export class BindingsRepository {
     return rows[0] ? toBinding(rows[0]) : null;
   }
 
+  async findById(id: number, manager: EntityManager = this.dataSource.manager): Promise<Binding | null> {
+    const rows = await manager.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1`, [id]);
+    return rows[0] ? toBinding(rows[0]) : null;
+  }
+
   async findByNocobaseUser(authenticatorId: number, nocobaseUserId: number, manager: EntityManager = this.dataSource.manager): Promise<Binding | null> {
     const rows = await manager.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE authenticator_id = $1 AND nocobase_user_id = $2`, [
       authenticatorId,
@@ -97,6 +103,21 @@ export class BindingsRepository {
       [b.authenticatorId, b.wecomUserid, b.nocobaseUserId, b.phone],
     );
     return toBinding(row);
+  }
+
+  /** An administrator binds a member to a user by hand: the only way a privileged user is bound. */
+  async createByAdmin(b: { authenticatorId: number; wecomUserid: string; nocobaseUserId: number }, manager: EntityManager): Promise<Binding> {
+    const [row] = await manager.query(
+      `INSERT INTO ${this.table} (authenticator_id, wecom_userid, nocobase_user_id, source) VALUES ($1, $2, $3, 'admin') RETURNING ${COLUMNS}`,
+      [b.authenticatorId, b.wecomUserid, b.nocobaseUserId],
+    );
+    return toBinding(row);
+  }
+
+  /** An administrator confirms an existing binding (e.g. of a user promoted since it was made by phone). */
+  async confirmByAdmin(id: number, manager: EntityManager): Promise<Binding> {
+    const [rows] = await manager.query(`UPDATE ${this.table} SET source = 'admin', updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id]);
+    return toBinding(rows[0]);
   }
 
   /** A login through an existing binding; an in-client one also refreshes the phone. */

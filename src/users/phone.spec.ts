@@ -16,19 +16,39 @@ describe(normalizePhone.name, () => {
     expect(normalizePhone(raw)).toBe(e164);
   });
 
-  it.each([[''], [null], [undefined], ['abc'], ['12345'], ['138000000001234567']])('rejects %p', (raw) => {
+  it.each([[''], [null], [undefined], ['abc'], ['12345'], ['138000000001234567'], ['+86 10 1234'], ['+999 12345678']])('rejects %p', (raw) => {
     expect(normalizePhone(raw as string)).toBeNull();
+  });
+
+  // Issue #14, finding 7: WeCom shares numbers that libphonenumber does not know as issued (140, 144, 160, 154…).
+  // They are the member's real mobile as WeCom has it: matched on their digits rather than dropped.
+  it.each([
+    ['+86 14000000098', '+8614000000098'],
+    ['14000000098', '+8614000000098'],
+    ['140-0000-0098', '+8614000000098'],
+    ['8614000000098', '+8614000000098'],
+    ['16012345678', '+8616012345678'],
+    ['+86 154 0000 0001', '+8615400000001'],
+  ])('keeps the plausible but unlisted %s as %s', (raw, e164) => {
+    expect(normalizePhone(raw)).toBe(e164);
   });
 
   it('honours another default region', () => {
     expect(normalizePhone('0412 345 678', 'AU')).toBe('+61412345678');
-    expect(normalizePhone('0412 345 678', 'CN')).toBeNull();
+    // In China the same digits are a landline with the area code 0412, not an Australian mobile.
+    expect(normalizePhone('0412 345 678', 'CN')).toBe('+86412345678');
+  });
+
+  it('reads a number written without + as national first, and as international when it cannot be national', () => {
+    expect(normalizePhone('16012345678')).toBe(normalizePhone('+86 160 1234 5678'));
+    expect(normalizePhone('4915112345678')).toBe('+4915112345678');
   });
 });
 
 describe(storedPhoneForm.name, () => {
   it('writes numbers of the default region as people there type them', () => {
     expect(storedPhoneForm('+8613800000000')).toBe('13800000000');
+    expect(storedPhoneForm('+8614000000098')).toBe('14000000098');
   });
   it('keeps foreign numbers in E.164', () => {
     expect(storedPhoneForm('+14155552671')).toBe('+14155552671');

@@ -1,9 +1,12 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
 /**
  * Phones are compared in E.164 because neither side agrees on a spelling: WeCom returns
  * `13800000000`, `+86 13800000000` or `138-0000-0000`, and NocoBase stores whatever was typed.
- * Returns null for anything that is not a valid number.
+ * A number libphonenumber does not list as issued (a 140, 144 or 160 prefix: IoT ranges, or a
+ * range newer than its data) but whose length fits the country is still the member's mobile as
+ * WeCom has it, so it is kept in the same E.164 form and matched on its digits rather than
+ * dropped. Null only for what cannot be a phone number at all.
  */
 export function normalizePhone(raw: string | null | undefined, defaultRegion: CountryCode = 'CN'): string | null {
   if (!raw) return null;
@@ -11,10 +14,15 @@ export function normalizePhone(raw: string | null | undefined, defaultRegion: Co
   if (!/\d/.test(trimmed)) return null;
   // "8613800000000" (country code without +) is common in exports; libphonenumber reads it as national.
   const candidate = /^00\d/.test(trimmed) ? `+${trimmed.slice(2)}` : trimmed;
-  const parsed = parsePhoneNumberFromString(candidate, defaultRegion);
-  if (parsed?.isValid()) return parsed.number;
-  const withPlus = /^\d{11,15}$/.test(candidate.replace(/[\s-]/g, '')) ? parsePhoneNumberFromString(`+${candidate.replace(/[\s-]/g, '')}`) : undefined;
-  return withPlus?.isValid() ? withPlus.number : null;
+  const digits = candidate.replace(/[\s-]/g, '');
+  const national = parsePhoneNumberFromString(candidate, defaultRegion);
+  if (national?.isValid()) return national.number;
+  // Only plain phone spellings fall back to a length check: libphonenumber would also pick digits out of prose.
+  const plain = /^\+?[\d\s().-]+$/.test(candidate);
+  // Written without +, a number is national first: "16012345678" is a Chinese mobile here, not +1 601…, whichever spelling WeCom used.
+  if (plain && national?.isPossible()) return national.number;
+  const international = /^\d{11,15}$/.test(digits) ? parsePhoneNumberFromString(`+${digits}`) : undefined;
+  return international?.isValid() || (plain && international?.isPossible()) ? international!.number : null;
 }
 
 /** The trailing digits that any spelling of this number contains: a cheap SQL pre-filter. */
@@ -30,5 +38,6 @@ export function nationalDigits(e164: string): string {
 export function storedPhoneForm(e164: string, defaultRegion: CountryCode = 'CN'): string {
   const parsed = parsePhoneNumberFromString(e164);
   if (!parsed) return e164;
-  return parsed.country === defaultRegion ? String(parsed.nationalNumber) : parsed.number;
+  // By calling code, not country: an unlisted number has none.
+  return parsed.countryCallingCode === getCountryCallingCode(defaultRegion) ? String(parsed.nationalNumber) : parsed.number;
 }

@@ -1,4 +1,4 @@
-import { RateBudget, type Clock } from './rate-budget';
+import { RateBudget, RateBudgetFull, type Clock } from './rate-budget';
 
 /** A clock that only moves when someone sleeps, so the budget's waits are exact and instant. */
 function fakeClock(start = 1_000_000): Clock & { slept: number[] } {
@@ -46,9 +46,35 @@ describe(RateBudget.name, () => {
 
   it('holds every call under a blocked key until the block ends', async () => {
     const clock = fakeClock();
-    const budget = new RateBudget(100, 1000, clock);
+    const budget = new RateBudget(100, 10_000, clock);
     budget.block('k', clock.now() + 5000);
     await budget.acquire('k');
     expect(clock.slept).toEqual([5000]);
+  });
+
+  // Issue #14, finding 3: the queue had no end, and one 45009 held every login for a minute.
+  it('refuses at once, saying when to come back, a call that would wait longer than the caller accepts', async () => {
+    const clock = fakeClock();
+    const budget = new RateBudget(2, 1000, clock);
+    await budget.acquire('k', 0);
+    await budget.acquire('k', 0);
+    await expect(budget.acquire('k', 500)).rejects.toEqual(new RateBudgetFull(1050));
+    // The refused call took no slot: a caller that can wait still gets the next one.
+    await budget.acquire('k');
+    expect(clock.slept).toEqual([1050]);
+  });
+
+  it('never queues more than a window of calls by default', async () => {
+    // Time stands still: every call arrives before any waiter has gone.
+    const budget = new RateBudget(2, 1000, { now: () => 1_000_000, sleep: async () => undefined });
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => budget.acquire('k')));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+  });
+
+  it('refuses a short-waiting caller while WeCom has the key blocked', async () => {
+    const clock = fakeClock();
+    const budget = new RateBudget(100, 60_000, clock);
+    budget.block('k', clock.now() + 60_000);
+    await expect(budget.acquire('k', 5000)).rejects.toEqual(new RateBudgetFull(60_000));
   });
 });

@@ -12,7 +12,7 @@ export interface WecomFactoryOptions extends WecomClientOptions {
   rateLimitWindowMs: number;
 }
 
-export const DEFAULT_CLIENT_OPTIONS = { retryBaseDelayMs: 200, rateLimitPauseMs: 60_000, rateLimitWindowMs: 60_000 } as const;
+export const DEFAULT_CLIENT_OPTIONS = { retryBaseDelayMs: 200, rateLimitPauseMs: 60_000, rateLimitWindowMs: 60_000, interactiveWaitMs: 5000 } as const;
 
 /**
  * Hands out one client per (corp, secret). Clients of one process share the rate budget (WeCom

@@ -3,7 +3,7 @@ import { backOff } from 'exponential-backoff';
 import type { z } from 'zod';
 import type { AccessTokenStore, CachedToken } from './access-token.store';
 import { parseWecomError } from './parse-wecom-error';
-import type { RateBudget } from './rate-budget';
+import { RateBudgetFull, type RateBudget } from './rate-budget';
 import { redactSecrets } from './redact';
 import type { WecomMetrics } from './wecom-metrics';
 import { WecomException } from './wecom.exception';
@@ -17,7 +17,14 @@ export interface WecomClientOptions {
   retryBaseDelayMs: number;
   /** How long an API stays paused after WeCom answers 45009 (its limit window is a minute). */
   rateLimitPauseMs: number;
+  /**
+   * How long a call made while a member waits (a login) may queue for the rate budget before it is
+   * refused as WECOM_RATE_LIMITED (503 + Retry-After); background calls (a sync) wait up to a window.
+   */
+  interactiveWaitMs?: number;
 }
+
+type CallContext = { redirectDomain?: string; subject?: string; interactive?: boolean };
 
 export interface WecomClientDeps {
   http: AxiosInstance;
@@ -48,19 +55,20 @@ export class WecomClient {
 
   /** code → identity. Web (QR) logins carry no user_ticket; only in-client privateinfo ones do. */
   async getUserInfoByCode(code: string, ctx: { redirectDomain?: string } = {}): Promise<s.WecomUserInfo> {
-    const json = await this.authed('auth/getuserinfo', 'GET', { code }, undefined, ctx);
+    const json = await this.authed('auth/getuserinfo', 'GET', { code }, undefined, { ...ctx, interactive: true });
     const r = this.validate(s.userInfoResponse, json, 'auth/getuserinfo');
     return { userid: r.userid ?? r.UserId ?? null, userTicket: r.user_ticket ?? null, openid: r.openid ?? r.OpenId ?? null };
   }
 
   /** user_ticket → the sensitive fields the member consented to (mobile, email…). */
   async getUserDetail(userTicket: string): Promise<s.WecomUserDetail> {
-    const json = await this.authed('auth/getuserdetail', 'POST', {}, { user_ticket: userTicket });
+    const json = await this.authed('auth/getuserdetail', 'POST', {}, { user_ticket: userTicket }, { interactive: true });
     return this.validate(s.userDetailResponse, json, 'auth/getuserdetail');
   }
 
-  async getUser(userid: string): Promise<s.WecomUser> {
-    const json = await this.authed('user/get', 'GET', { userid }, undefined, { subject: userid });
+  /** `interactive` when a member waits for the answer (a login), so a spent budget refuses instead of queueing. */
+  async getUser(userid: string, options: { interactive?: boolean } = {}): Promise<s.WecomUser> {
+    const json = await this.authed('user/get', 'GET', { userid }, undefined, { subject: userid, interactive: options.interactive });
     return this.validate(s.wecomUser, json, 'user/get');
   }
 
@@ -123,7 +131,7 @@ export class WecomClient {
     return { token: r.access_token, refreshAt: new Date(Date.now() + (r.expires_in - margin) * 1000) };
   }
 
-  private async authed(api: string, method: 'GET' | 'POST', params: Params, body?: object, ctx: { redirectDomain?: string; subject?: string } = {}) {
+  private async authed(api: string, method: 'GET' | 'POST', params: Params, body?: object, ctx: CallContext = {}) {
     const token = await this.accessToken();
     try {
       return await this.retrying(() => this.send(api, method, { ...params, access_token: token }, body, ctx));
@@ -142,16 +150,25 @@ export class WecomClient {
       timeMultiple: 2,
       maxDelay: 10_000,
       jitter: 'full',
-      // 40001 and friends are never retried: repeating a wrong secret earns a one-hour IP ban.
-      retry: (e) => e instanceof WecomException && (e.transient || e.code === 'WECOM_RATE_LIMITED'),
+      // 40001 and friends are never retried: repeating a wrong secret earns a one-hour IP ban. Nor is
+      // our own budget's refusal (no errcode): it already said how long to wait.
+      retry: (e) => e instanceof WecomException && (e.transient || (e.code === 'WECOM_RATE_LIMITED' && e.errcode !== null)),
     });
   }
 
   /** One HTTP exchange, counted, inside the rate budget. */
-  private async send(api: string, method: 'GET' | 'POST', params: Params, body?: object, ctx: { redirectDomain?: string; subject?: string } = {}) {
+  private async send(api: string, method: 'GET' | 'POST', params: Params, body?: object, ctx: CallContext = {}) {
     const { http, budget, metrics, options } = this.deps;
     const budgetKey = `${this.corpId}:${api}`;
-    await budget.acquire(budgetKey);
+    try {
+      await budget.acquire(budgetKey, ctx.interactive ? (options.interactiveWaitMs ?? 5000) : undefined);
+    } catch (error) {
+      if (!(error instanceof RateBudgetFull)) throw error;
+      metrics.record(api, 'budget_full');
+      throw new WecomException('WECOM_RATE_LIMITED', `the bridge's budget for WeCom ${api} is spent for now (or WeCom paused it after 45009)`, null, api, {
+        retryAfterSeconds: error.retryAfterMs / 1000,
+      });
+    }
     let res;
     try {
       res = await http.request<string>({

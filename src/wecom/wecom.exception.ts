@@ -32,7 +32,7 @@ export class WecomException extends AppException<WecomErrorCode> {
     readonly errcode: number | null,
     /** The API path, e.g. `user/get`. */
     readonly api: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(code, message, options);
   }

@@ -11,6 +11,7 @@ import { NocobaseUsersRepository } from '../../src/nocobase/nocobase-users.repos
 import { countNocobaseUsers, insertNocobaseUser, rolesOf } from '../utils/nocobase-factory';
 import { TEST_BRIDGE_SECRET_KEY, testConfig } from '../utils/test-config';
 import { createTestDatabase, NAMING_MODES, type TestDatabase } from '../utils/test-database';
+import { PrivilegedRoles } from '../../src/nocobase/privileged-roles';
 
 /** A WeCom that knows each member's mobile (as WeCom spells it) and name. */
 function reader(members: Record<string, { mobile?: string; name?: string; email?: string }>, calls: string[] = []): WecomMemberReader {
@@ -49,7 +50,7 @@ describe.each(NAMING_MODES)('login policy on a %s NocoBase', (naming) => {
       new TransactionRunner(db.dataSource),
       new AdvisoryLockService(db.dataSource),
       bindings,
-      new NocobaseUsersRepository(db.dataSource, nb),
+      new NocobaseUsersRepository(db.dataSource, nb, new PrivilegedRoles()),
       config,
     );
   });

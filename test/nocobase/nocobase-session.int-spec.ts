@@ -9,6 +9,7 @@ import { insertNocobaseUser } from '../utils/nocobase-factory';
 import { fakeNocobase } from '../utils/fake-nocobase';
 import { TEST_JWT_SECRET, testConfig } from '../utils/test-config';
 import { createTestDatabase, NAMING_MODES, type TestDatabase } from '../utils/test-database';
+import { PrivilegedRoles } from '../../src/nocobase/privileged-roles';
 
 describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
   let db: TestDatabase;
@@ -17,7 +18,7 @@ describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
     const config = testConfig(nocobaseUrl ? { NOCOBASE_URL: nocobaseUrl } : {});
     return new NocobaseSessionService(
       new NocobaseSessionsRepository(db.dataSource, nb),
-      new NocobaseUsersRepository(db.dataSource, nb),
+      new NocobaseUsersRepository(db.dataSource, nb, new PrivilegedRoles()),
       new NocobaseApiClient(config),
       nb,
       config,
@@ -137,7 +138,7 @@ describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
       const legacyNb = await new NocobaseSchemaIntrospector(old.dataSource, testConfig()).introspect();
       const legacy = new NocobaseSessionService(
         new NocobaseSessionsRepository(old.dataSource, legacyNb),
-        new NocobaseUsersRepository(old.dataSource, legacyNb),
+        new NocobaseUsersRepository(old.dataSource, legacyNb, new PrivilegedRoles()),
         new NocobaseApiClient(testConfig()),
         legacyNb,
         testConfig(),

@@ -117,6 +117,56 @@ const DEPARTMENT_NAMES = [
 const REGIONS = ['华东', '华南', '华北', '西南', '西北', '东北', '华中', '北京', '上海', '深圳', '杭州', '成都'];
 const POSITIONS = ['工程师', '高级工程师', '产品经理', '设计师', '销售经理', '会计', '人事专员', '行政助理', '总监', '经理', ''];
 
+/** Mobile prefixes the three Chinese operators issue (China Mobile, Unicom, Telecom), all valid in libphonenumber. */
+export const MOBILE_PREFIXES = [
+  '134',
+  '135',
+  '136',
+  '137',
+  '138',
+  '139',
+  '147',
+  '150',
+  '151',
+  '152',
+  '157',
+  '158',
+  '159',
+  '178',
+  '182',
+  '183',
+  '184',
+  '187',
+  '188',
+  '198',
+  '130',
+  '131',
+  '132',
+  '145',
+  '155',
+  '156',
+  '166',
+  '175',
+  '176',
+  '185',
+  '186',
+  '133',
+  '153',
+  '173',
+  '177',
+  '180',
+  '181',
+  '189',
+  '191',
+  '199',
+];
+/**
+ * Kept on purpose, one member in ODD_EVERY: prefixes no operator issues to people (140 and 144 are IoT
+ * ranges, 160 is unassigned), as real directories hold a few and WeCom returns them all the same.
+ */
+export const ODD_MOBILE_PREFIXES = ['140', '144', '160'];
+export const ODD_EVERY = 200;
+
 /** The four spellings of one mobile seen in real directories. */
 export function mobileSpelling(digits: string, variant: number): string {
   switch (variant % 4) {
@@ -134,7 +184,8 @@ export function mobileSpelling(digits: string, variant: number): string {
 /**
  * A deterministic corp: a department tree (root id 1, depth ≤ 15), members in one to three
  * departments with leaders, a main department, statuses 1/2/4/5 in realistic proportions,
- * mobiles in several spellings and Chinese names with pinyin userids.
+ * mobiles of real operator prefixes (and one in ODD_EVERY of a prefix nobody issues) in several
+ * spellings, and Chinese names with pinyin userids.
  */
 export function generateDirectory(opts: GeneratorOptions): EmulatorDirectory {
   const random = seededRandom(opts.seed);
@@ -175,7 +226,13 @@ export function generateDirectory(opts: GeneratorOptions): EmulatorDirectory {
     const isLeader = department.map((id) => (led.has(id) || random() < 0.7 ? 0 : (led.add(id), 1)));
     const s = random();
     const status: EmuMemberStatus = s < 0.9 ? 1 : s < 0.93 ? 2 : s < 0.98 ? 4 : 5;
-    const mobile = `1${3 + Math.floor(random() * 7)}${String(i).padStart(9, '0')}`;
+    // One draw either way, so the rest of a seed's directory is what it always was.
+    const draw = random();
+    const prefix =
+      i % ODD_EVERY === ODD_EVERY - 1
+        ? ODD_MOBILE_PREFIXES[((i / ODD_EVERY) % ODD_MOBILE_PREFIXES.length) | 0]
+        : MOBILE_PREFIXES[Math.floor(draw * MOBILE_PREFIXES.length)];
+    const mobile = `${prefix}${String(i).padStart(8, '0')}`;
     dir.addMember(
       {
         userid,

@@ -11,6 +11,13 @@ export interface Authenticator extends DeclaredAuthenticator {
   updatedAt: Date;
 }
 
+/** An authenticator's name: a URL path segment of lowercase letters, digits, - and _ (the database checks the same). */
+export const AUTHENTICATOR_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function isAuthenticatorName(name: unknown): name is string {
+  return typeof name === 'string' && AUTHENTICATOR_NAME.test(name);
+}
+
 /** Where WeCom sends the member back after authorizing. Its host[:port] is the app's trusted domain. */
 export function callbackUrl(a: Pick<Authenticator, 'name' | 'origin' | 'bridgeUrl'>): string {
   return `${a.bridgeUrl ?? a.origin}/api/wecom/${a.name}/callback`;

@@ -95,6 +95,24 @@ export class AuthenticatorsRepository {
     return this.toAuthenticator(row);
   }
 
+  /** Every sealed value as stored, for checking and re-sealing them after a BRIDGE_SECRET_KEY rotation. */
+  async sealedValues(): Promise<{ id: number; name: string; field: string; sealed: string }[]> {
+    const rows: Row[] = await this.dataSource.query(`SELECT id, name, ${Object.values(SEALED_FIELDS).join(', ')} FROM ${this.table} ORDER BY id`);
+    return rows.flatMap((r) =>
+      Object.entries(SEALED_FIELDS)
+        .filter(([, column]) => r[column] != null)
+        .map(([field, column]) => ({ id: Number(r.id), name: r.name as string, field, sealed: String(r[column]) })),
+    );
+  }
+
+  /** Stores a value sealed again with the current key, if it is still the one that was read. */
+  async replaceSealed(id: number, field: string, was: string, sealed: string): Promise<boolean> {
+    const column = SEALED_FIELDS[field];
+    if (!column) throw new Error(`${field} is not a sealed field`);
+    const [, affected] = await this.dataSource.query(`UPDATE ${this.table} SET ${column} = $3 WHERE id = $1 AND ${column} = $2`, [id, was, sealed]);
+    return affected > 0;
+  }
+
   async delete(name: string): Promise<boolean> {
     const [, affected] = await this.dataSource.query(`DELETE FROM ${this.table} WHERE name = $1`, [name]);
     return affected > 0;

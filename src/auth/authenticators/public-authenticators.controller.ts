@@ -1,6 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthException } from '../auth.exception';
 import { toPublicView } from './authenticator.mapper';
 import { AuthenticatorsService } from './authenticators.service';
 
@@ -19,8 +18,7 @@ export class PublicAuthenticatorsController {
   @Get(':name')
   @ApiOperation({ summary: "One authenticator's public fields, enabled or not (404 when there is none by that name)" })
   async get(@Param('name') name: string) {
-    const found = (await this.authenticators.list()).find((a) => a.name === name);
-    if (!found) throw new AuthException('AUTHENTICATOR_NOT_FOUND', `the bridge has no WeCom authenticator named "${name}"`);
+    const found = await this.authenticators.get(name);
     return { ...toPublicView(found), enabled: found.enabled };
   }
 }

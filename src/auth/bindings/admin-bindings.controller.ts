@@ -1,11 +1,14 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminGuard } from '../admin.guard';
-import { AuthException } from '../auth.exception';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AdminGuard, type AdminPrincipal } from '../admin.guard';
 import { AuthenticatorsService } from '../authenticators/authenticators.service';
 import { AppConfig } from '../../config/app-config';
 import { Page } from '../../common/http/envelope.interceptor';
+import { ParseIdPipe } from '../../common/http/input';
 import { BindingsRepository, type Binding } from '../../users/bindings.repository';
+import { AdminBindingsService, type AdminActor } from './admin-bindings.service';
+import { CreateBindingDto } from './dto/create-binding.dto';
 import { ListBindingsQueryDto } from './dto/list-bindings.dto';
 import { normalizePhone } from '../../users/phone';
 
@@ -16,6 +19,7 @@ import { normalizePhone } from '../../users/phone';
 export class AdminBindingsController {
   constructor(
     private readonly bindings: BindingsRepository,
+    private readonly admin: AdminBindingsService,
     private readonly authenticators: AuthenticatorsService,
     private readonly config: AppConfig,
   ) {}
@@ -35,12 +39,33 @@ export class AdminBindingsController {
     );
   }
 
+  @Post()
+  @ApiOperation({
+    summary: 'Bind a WeCom member to a NocoBase user by hand (audited)',
+    description:
+      'The only way a user with a protected role (root, admin, WECOM_PROTECTED_ROLES) is bound: those are never bound by phone. ' +
+      'Posting the binding that already exists confirms it (source becomes admin, 200); a member or user bound elsewhere is a 409.',
+  })
+  @ApiCreatedResponse({ description: 'The new binding' })
+  @ApiOkResponse({ description: 'The existing binding, now confirmed by an administrator' })
+  @ApiConflictResponse({ description: 'BINDING_EXISTS: the member or the user is bound to someone else' })
+  @ApiNotFoundResponse({ description: 'AUTHENTICATOR_NOT_FOUND or USER_NOT_FOUND' })
+  async create(@Body() dto: CreateBindingDto, @Req() req: Request & { admin: AdminPrincipal }, @Res({ passthrough: true }) res: Response) {
+    const { binding, created } = await this.admin.bind(dto.authenticator, dto.wecomUserid, dto.userId, actorOf(req));
+    res.status(created ? 201 : 200);
+    return toBindingView(binding, dto.authenticator);
+  }
+
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Remove a binding; the member binds again at the next in-client login' })
-  async remove(@Param('id', ParseIntPipe) id: number): Promise<void> {
-    if (!(await this.bindings.delete(id))) throw new AuthException('BINDING_NOT_FOUND', `no binding with id ${id}`);
+  @ApiOperation({ summary: 'Remove a binding (audited); the member binds again at the next in-client login' })
+  async remove(@Param('id', ParseIdPipe) id: number, @Req() req: Request & { admin: AdminPrincipal }): Promise<void> {
+    await this.admin.remove(id, actorOf(req));
   }
+}
+
+function actorOf(req: Request & { admin: AdminPrincipal }): AdminActor {
+  return { admin: req.admin, ip: req.ip ?? null };
 }
 
 function toBindingView(b: Binding, authenticator: string | null) {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { qualified } from '../../database/sql';
+import { qualified, selectPage } from '../../database/sql';
 
 export interface LoginAuditEntry {
   authenticatorId: number | null;
@@ -20,7 +20,26 @@ export interface LoginAuditEntry {
   requestId: string | null;
 }
 
-/** Every login decision, kept for admins (who logged in how, who was refused and why). */
+/** A recorded decision, as administrators read it. */
+export interface LoginAuditRow extends LoginAuditEntry {
+  id: number;
+  at: Date;
+}
+
+export interface LoginAuditFilter {
+  authenticatorId?: number;
+  wecomUserid?: string;
+  outcome?: LoginAuditEntry['outcome'];
+  code?: string;
+}
+
+const COLUMNS = 'id, at, authenticator_id, wecom_userid, nocobase_user_id, in_client, outcome, code, message, ip, user_agent, request_id';
+
+/**
+ * Every login decision, kept for admins (who logged in how, who was refused and why). The message
+ * is the full detail (WeCom's errmsg, ids, IPs); a refused member sees a plain message and the
+ * row's id as its reference.
+ */
 @Injectable()
 export class LoginAuditRepository {
   private readonly table: string;
@@ -32,11 +51,53 @@ export class LoginAuditRepository {
     this.table = qualified(config.database.bridgeSchema, 'login_audit');
   }
 
-  async record(e: LoginAuditEntry): Promise<void> {
-    await this.dataSource.query(
+  /** Returns the row's id, the reference a refused member is given. */
+  async record(e: LoginAuditEntry): Promise<number> {
+    const [row] = await this.dataSource.query(
       `INSERT INTO ${this.table} (authenticator_id, wecom_userid, nocobase_user_id, in_client, outcome, code, message, ip, user_agent, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
       [e.authenticatorId, e.wecomUserid, e.nocobaseUserId, e.inClient, e.outcome, e.code, e.message, e.ip, e.userAgent?.slice(0, 500) ?? null, e.requestId],
     );
+    return Number(row.id);
   }
+
+  async findById(id: number): Promise<LoginAuditRow | null> {
+    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1`, [id]);
+    return rows[0] ? toRow(rows[0]) : null;
+  }
+
+  /** Newest first. */
+  async list(filter: LoginAuditFilter, page: number, pageSize: number): Promise<{ rows: LoginAuditRow[]; count: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (column: string, value: unknown) => value !== undefined && where.push(`${column} = $${params.push(value)}`);
+    add('authenticator_id', filter.authenticatorId);
+    add('wecom_userid', filter.wecomUserid);
+    add('outcome', filter.outcome);
+    add('code', filter.code);
+    const { rows, count } = await selectPage<Record<string, unknown>>(
+      this.dataSource,
+      { columns: COLUMNS, from: this.table, where: where.length ? `WHERE ${where.join(' AND ')}` : '', orderBy: 'id DESC', params },
+      page,
+      pageSize,
+    );
+    return { rows: rows.map(toRow), count };
+  }
+}
+
+function toRow(r: Record<string, unknown>): LoginAuditRow {
+  return {
+    id: Number(r.id),
+    at: r.at as Date,
+    authenticatorId: r.authenticator_id === null ? null : Number(r.authenticator_id),
+    wecomUserid: (r.wecom_userid as string) ?? null,
+    nocobaseUserId: r.nocobase_user_id === null ? null : Number(r.nocobase_user_id),
+    inClient: r.in_client as boolean,
+    outcome: r.outcome as LoginAuditEntry['outcome'],
+    code: r.code as string,
+    message: (r.message as string) ?? null,
+    ip: (r.ip as string) ?? null,
+    userAgent: (r.user_agent as string) ?? null,
+    requestId: (r.request_id as string) ?? null,
+  };
 }

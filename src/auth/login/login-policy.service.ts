@@ -33,6 +33,9 @@ export interface LoginOutcome {
   decision: LoginDecision;
 }
 
+/** Serialises everything that binds one member: logins, and an administrator's binding. */
+export const memberLockKey = (authenticatorId: number, userid: string) => `wecom-bridge:login:${authenticatorId}:${userid}`;
+
 /**
  * Who a WeCom member is in NocoBase. In order: an existing binding; else, with an in-client
  * ticket, the NocoBase user whose phone is the member's (recording the binding); else a new
@@ -60,7 +63,7 @@ export class LoginPolicyService {
 
     // Serialise per member: 50 simultaneous first logins make one user and one binding.
     return this.transactions.run(async (manager) => {
-      await this.locks.lockForTransaction(manager, `wecom-bridge:login:${authenticator.id}:${userid}`);
+      await this.locks.lockForTransaction(manager, memberLockKey(authenticator.id, userid));
       const bound = await this.viaBinding(authenticator, userid, identity.userTicket ? phone : undefined, manager);
       if (bound) return bound;
 
@@ -72,6 +75,12 @@ export class LoginPolicyService {
       }
       if (!identity.userTicket) {
         throw new AuthException('FIRST_LOGIN_IN_CLIENT', 'complete your first login inside the WeCom client: open the app from the WeCom workbench');
+      }
+      if (!phone && detail?.mobile) {
+        throw new AuthException(
+          'PHONE_UNUSABLE',
+          'WeCom shared your mobile number, but what it holds is not a phone number an account can be found by; ask an administrator to correct it in WeCom',
+        );
       }
       if (!phone) {
         throw new AuthException(
@@ -92,6 +101,10 @@ export class LoginPolicyService {
       }
       let user = matches[0];
       let decision: LoginDecision = 'FIRST_BINDING';
+      // Whoever can edit a member's mobile in WeCom could otherwise give it root's number.
+      if (user && (await this.users.isPrivileged(user.id, manager))) {
+        throw protectedAccount(`the NocoBase user #${user.id} with this mobile number holds a protected role, so it is never bound by phone`);
+      }
       if (user) {
         const other = await this.bindings.findByNocobaseUser(authenticator.id, user.id, manager);
         if (other) throw phoneConflict(`the NocoBase user with this mobile number is already bound to WeCom member ${other.wecomUserid}`);
@@ -130,6 +143,10 @@ export class LoginPolicyService {
     if (binding.suspendedAt) {
       throw new AuthException('BINDING_SUSPENDED', 'your access was suspended because you left or were disabled in WeCom; ask an administrator');
     }
+    // A binding made by phone or by a sync, whose user holds a protected role by now: only an administrator vouches for it.
+    if (binding.source !== 'admin' && (await this.users.isPrivileged(user.id, manager))) {
+      throw protectedAccount(`the NocoBase user #${user.id} bound to ${userid} (binding ${binding.id}, made by ${binding.source}) holds a protected role`);
+    }
     if (phone && phone !== binding.phone) {
       const holder = await this.bindings.findByPhone(authenticator.id, phone, manager);
       if (holder && holder.id !== binding.id) throw phoneConflict(`your new mobile number is already bound to WeCom member ${holder.wecomUserid}`);
@@ -143,6 +160,13 @@ export class LoginPolicyService {
     const usableEmail = email && !(await this.users.emailTaken(email, manager)) ? email : null;
     return this.users.create({ nickname: name ?? userid, phone: storedPhoneForm(phone, this.config.auth.phoneDefaultRegion), email: usableEmail }, manager);
   }
+}
+
+function protectedAccount(why: string): AuthException {
+  return new AuthException(
+    'PROTECTED_ACCOUNT',
+    `${why}: ask an administrator to bind it (POST /api/admin/bindings with the authenticator, the WeCom userid and the NocoBase user id)`,
+  );
 }
 
 function phoneConflict(message: string): AuthException {

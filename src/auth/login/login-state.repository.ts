@@ -11,9 +11,13 @@ export interface ConsumedState {
   expiresAt: Date;
 }
 
+/** One-time login states: deleted when used, and pruned as soon as they expire. */
 @Injectable()
 export class LoginStateRepository {
   private readonly table: string;
+  private prunedAt = 0;
+  /** How often expired states are deleted at most (riding along with inserts, so a login flood does not double its writes). */
+  pruneEveryMs = 10_000;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -27,14 +31,16 @@ export class LoginStateRepository {
       `INSERT INTO ${this.table} (id, authenticator_id, nonce_hash, redirect, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
       [s.id, s.authenticatorId, s.nonceHash, s.redirect, s.ttlSeconds],
     );
-    // Housekeeping rides along with writes: states are useless a day after they expire.
-    await this.dataSource.query(`DELETE FROM ${this.table} WHERE expires_at < now() - interval '1 day'`);
+    if (Date.now() - this.prunedAt >= this.pruneEveryMs) {
+      this.prunedAt = Date.now();
+      await this.dataSource.query(`DELETE FROM ${this.table} WHERE expires_at < now()`);
+    }
   }
 
-  /** Marks the state used and returns it, atomically: of two concurrent callbacks only one wins. */
+  /** Takes the state (deleting it) and returns it, atomically: of two concurrent callbacks only one wins. */
   async consume(id: string): Promise<(ConsumedState & { expired: boolean }) | null> {
     const [rows] = await this.dataSource.query(
-      `UPDATE ${this.table} SET used_at = now() WHERE id = $1 AND used_at IS NULL
+      `DELETE FROM ${this.table} WHERE id = $1 AND used_at IS NULL
        RETURNING authenticator_id, nonce_hash, redirect, expires_at, expires_at < now() AS expired`,
       [id],
     );

@@ -24,7 +24,7 @@ export class LoginStateService {
     const id = randomBytes(ID_LENGTH / 2).toString('hex');
     const nonce = randomBytes(24).toString('base64url');
     await this.repository.insert({ id, authenticatorId, nonceHash: hash(nonce), redirect, ttlSeconds: STATE_TTL_SECONDS });
-    return { state: id + this.signature(id), nonce, cookieName: nonceCookieName(id) };
+    return { state: id + this.signatures(id)[0], nonce, cookieName: nonceCookieName(id) };
   }
 
   /** Returns the redirect path the login started with; refuses anything else, consuming nothing it cannot verify. */
@@ -36,7 +36,8 @@ export class LoginStateService {
     if (!state || !/^[0-9a-f]{64}$/.test(state)) throw invalid('the login request is missing its state or it is malformed');
     const id = state.slice(0, ID_LENGTH);
     const given = Buffer.from(state.slice(ID_LENGTH));
-    if (!timingSafeEqual(given, Buffer.from(this.signature(id)))) {
+    // Any key's signature: a login started just before a key rotation still completes.
+    if (!this.signatures(id).some((s) => timingSafeEqual(given, Buffer.from(s)))) {
       throw invalid('the login state was not issued by this bridge');
     }
     const cookieName = nonceCookieName(id);
@@ -51,11 +52,14 @@ export class LoginStateService {
     return { redirect: stored.redirect, cookieName };
   }
 
-  private signature(id: string): string {
-    return createHash('sha256')
-      .update(this.box.sign(`login-state:${id}`))
-      .digest('hex')
-      .slice(0, 64 - ID_LENGTH);
+  /** The state's signature under each key, current first: hex, so the state stays [a-z0-9]. */
+  private signatures(id: string): string[] {
+    return this.box.signatures(`login-state:${id}`).map((signature) =>
+      createHash('sha256')
+        .update(signature)
+        .digest('hex')
+        .slice(0, 64 - ID_LENGTH),
+    );
   }
 }
 

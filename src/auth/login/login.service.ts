@@ -13,6 +13,7 @@ import { LoginAuditRepository } from './login-audit.repository';
 import { LoginPolicyService, type LoginOutcome, type WecomIdentity, type WecomMemberReader } from './login-policy.service';
 import { LoginFailure } from './login-failure';
 import { LoginStateService, STATE_TTL_SECONDS } from './login-state.service';
+import { WecomThrottle } from '../wecom-throttle';
 import { appendQuery, isWecomClient, safeRedirectPath, wecomAuthorizeUrl } from './wecom-login-urls';
 
 export interface LoginStart {
@@ -53,13 +54,16 @@ export class LoginService {
     private readonly wecom: WecomClientFactory,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly throttle: WecomThrottle,
   ) {}
 
-  async begin(authenticator: Authenticator, rawRedirect: string | undefined, userAgent: string | undefined): Promise<LoginStart> {
+  /** `rawRedirect` as the query parser left it: a string, or an array or object when the caller sent odd input. */
+  async begin(authenticator: Authenticator, rawRedirect: unknown, userAgent: string | undefined): Promise<LoginStart> {
     const redirect = safeRedirectPath(rawRedirect, authenticator.workbenchPath);
     if (redirect === null) {
       throw new AuthException('INVALID_REDIRECT', `redirect must be a path on ${authenticator.origin}, such as /admin`);
     }
+    this.throttle.loginStarted(authenticator.id);
     const { state, nonce, cookieName } = await this.states.create(authenticator.id, redirect);
     return {
       url: wecomAuthorizeUrl(authenticator, state, isWecomClient(userAgent), this.config.wecom),
@@ -98,15 +102,19 @@ export class LoginService {
       return { ...outcome, authenticator, redirect, nonceCookie: consumed.cookieName, startedAt };
     } catch (error) {
       const refused = error instanceof AppException;
-      await this.record(authenticator, identity, inClient, req, {
+      // The audit row keeps the detail; the member gets a plain message with its id as the reference.
+      const reference = await this.record(authenticator, identity, inClient, req, {
         outcome: refused ? 'refused' : 'failed',
         code: refused ? error.code : 'INTERNAL_ERROR',
         message: (error as Error).message,
         nocobaseUserId: null,
-      }).catch((e) => this.logger.error(`could not audit a login failure: ${(e as Error).message}`));
-      if (!refused) this.logger.error(`login through ${authenticator.name} failed`, (error as Error).stack);
+      }).catch((e) => {
+        this.logger.error(`could not audit a login failure: ${(e as Error).message}`);
+        return null;
+      });
+      if (!refused) this.logger.error(`login through ${authenticator.name} failed (reference ${reference})`, (error as Error).stack);
       this.count(authenticator, refused ? 'refused' : 'failed', refused ? error.code : 'INTERNAL_ERROR', startedAt);
-      throw new LoginFailure(authenticator, redirect, error);
+      throw new LoginFailure(authenticator, redirect, error, reference);
     }
   }
 
@@ -132,7 +140,7 @@ export class LoginService {
       },
       memberName: async (userid) => {
         try {
-          return (await client.getUser(userid)).name || null;
+          return (await client.getUser(userid, { interactive: true })).name || null;
         } catch (error) {
           this.logger.warn(`could not read the name of ${userid}, using the userid: ${(error as Error).message}`);
           return null;
@@ -147,7 +155,7 @@ export class LoginService {
     inClient: boolean,
     req: CallbackRequest,
     result: { outcome: 'succeeded' | 'refused' | 'failed'; code: string; message: string | null; nocobaseUserId: number | null },
-  ): Promise<void> {
+  ): Promise<number> {
     return this.audit.record({
       authenticatorId: authenticator.id,
       wecomUserid: identity?.userid ?? null,

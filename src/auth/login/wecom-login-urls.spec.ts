@@ -48,8 +48,9 @@ describe(safeRedirectPath.name, () => {
     ['/m', '/m'],
     ['/admin/settings?tab=users#top', '/admin/settings?tab=users#top'],
     ['/admin/../m', '/m'],
-    // Encoded characters stay encoded: the browser cannot turn them into a new origin.
-    ['/%0a//evil.com', '/%0a//evil.com'],
+    ['/m/./page', '/m/page'],
+    ['/admin?next=//evil.com', '/admin?next=//evil.com'],
+    ['/admin/%E4%B8%AD', '/admin/%E4%B8%AD'],
   ])('accepts %p as %p', (raw, expected) => {
     expect(safeRedirectPath(raw, '/admin')).toBe(expected);
   });
@@ -60,4 +61,34 @@ describe(safeRedirectPath.name, () => {
       expect(safeRedirectPath(raw, '/admin')).toBeNull();
     },
   );
+
+  // Issue #14, finding 2: each of these came out as "//evil.com", checked before normalising.
+  it.each([
+    '/.//evil.com',
+    '/..//evil.com',
+    '/%2e//evil.com',
+    '/%2E%2E//evil.com',
+    '/x/..//evil.com',
+    '/x/%2e%2e//evil.com',
+    '/././/evil.com',
+    // Decoded by whoever reads the redirect next (a client-side router): an encoded slash, backslash or control character.
+    '/%2F/evil.com',
+    '/%2f%2fevil.com',
+    '/%5Cevil.com',
+    '/%0a//evil.com',
+    '/%09/evil.com',
+    '/%E0%A4%A',
+  ])('refuses the normalisation bypass %p', (raw) => {
+    expect(safeRedirectPath(raw, '/admin')).toBeNull();
+  });
+
+  it('refuses anything but one string', () => {
+    expect(safeRedirectPath(['/a', '/b'], '/admin')).toBeNull();
+    expect(safeRedirectPath({ x: '/a' }, '/admin')).toBeNull();
+    expect(safeRedirectPath(`/${'a'.repeat(3000)}`, '/admin')).toBeNull();
+  });
+
+  it('checks the fallback as well (a workbench path stored before this check)', () => {
+    expect(safeRedirectPath(undefined, '/.//evil.com')).toBeNull();
+  });
 });

@@ -1,3 +1,4 @@
+import { localPath } from '../../common/http/local-path';
 import type { Authenticator } from '../authenticators/authenticator';
 import { callbackUrl } from '../authenticators/authenticator';
 
@@ -43,18 +44,15 @@ export function wecomAuthorizeUrl(authenticator: Authenticator, state: string, i
 }
 
 /**
- * A redirect target must be a path on the authenticator's origin: `/admin`, `/m/page?x=1`.
- * Anything that could leave the origin (`//evil`, `https://…`, `/\evil`, control characters)
- * is refused, which is what closes the open redirect.
+ * A redirect target must be a path on the authenticator's origin: `/admin`, `/m/page?x=1`, given
+ * once. Anything that could leave the origin, before or after normalising, is refused (see
+ * localPath), which is what closes the open redirect. The fallback (the workbench path) is checked
+ * the same way, as it may have been stored before this check existed.
  */
-export function safeRedirectPath(raw: string | undefined, fallback: string): string | null {
-  if (raw === undefined || raw === '') return fallback;
-  if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return null;
-  if (/[\u0000-\u001f\u007f\\]/.test(raw)) return null;
-  // Resolve against a dummy origin: if it stays on it, the path is local.
-  const resolved = new URL(raw, 'http://origin.invalid');
-  if (resolved.host !== 'origin.invalid') return null;
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+export function safeRedirectPath(raw: unknown, fallback: string): string | null {
+  const candidate = raw === undefined || raw === '' ? fallback : raw;
+  // A repeated query parameter arrives as an array.
+  return typeof candidate === 'string' ? localPath(candidate) : null;
 }
 
 /** `<origin>/signin?authenticator=…&error=…&redirect=…`, where NocoBase's sign-in page shows the message. */

@@ -33,4 +33,29 @@ describe(SecretBox.name, () => {
     expect(new SecretBox('o'.repeat(32)).verify('state-1', sig)).toBe(false);
     expect(box.verify('state-1', 'short')).toBe(false);
   });
+
+  // Issue #14, finding 8: a new BRIDGE_SECRET_KEY opened nothing sealed with the old one.
+  describe('with the previous key', () => {
+    const old = new SecretBox('o'.repeat(32));
+    const rotated = new SecretBox('n'.repeat(32), ['o'.repeat(32)]);
+
+    it('opens what the previous key sealed, and seals only with the current one', () => {
+      const sealed = old.encrypt('corp-secret-123');
+      expect(rotated.decrypt(sealed)).toBe('corp-secret-123');
+      expect(rotated.isCurrent(sealed)).toBe(false);
+      const resealed = rotated.encrypt('corp-secret-123');
+      expect(rotated.isCurrent(resealed)).toBe(true);
+      expect(() => old.decrypt(resealed)).toThrow();
+    });
+
+    it('verifies what the previous key signed, and signs with the current one', () => {
+      expect(rotated.verify('state-1', old.sign('state-1'))).toBe(true);
+      expect(rotated.signatures('state-1')).toEqual([new SecretBox('n'.repeat(32)).sign('state-1'), old.sign('state-1')]);
+      expect(old.verify('state-1', rotated.sign('state-1'))).toBe(false);
+    });
+
+    it('still refuses a third key', () => {
+      expect(() => rotated.decrypt(new SecretBox('x'.repeat(32)).encrypt('x'))).toThrow();
+    });
+  });
 });

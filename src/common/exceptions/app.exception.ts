@@ -5,13 +5,17 @@
  * `ApiExceptionFilter` maps through them. Clients and repositories never throw HttpException.
  */
 export abstract class AppException<Code extends string = string> extends Error {
+  /** For a refusal that passes (throttling, a full queue): sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
+
   constructor(
     readonly code: Code,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 }
 

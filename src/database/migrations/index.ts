@@ -3,6 +3,7 @@ import { CreateAuthenticatorsAndBindings1764050400000 } from './1764050400000-Cr
 import { CreateSyncTables1764057600000 } from './1764057600000-CreateSyncTables';
 import { RunLeasesAndProvisionedUsers1764633600000 } from './1764633600000-RunLeasesAndProvisionedUsers';
 import { LoginAuditRequestId1764640800000 } from './1764640800000-LoginAuditRequestId';
+import { AdminBindingsAndAudit1764720000000 } from './1764720000000-AdminBindingsAndAudit';
 
 /** Every migration, oldest first. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateSyncTables1764057600000,
   RunLeasesAndProvisionedUsers1764633600000,
   LoginAuditRequestId1764640800000,
+  AdminBindingsAndAudit1764720000000,
 ];

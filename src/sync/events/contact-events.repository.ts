@@ -7,10 +7,13 @@ import { qualified } from '../../database/sql';
 export interface ContactEvent {
   id: number;
   changeType: string;
-  payload: Record<string, string>;
+  payload: Record<string, unknown>;
 }
 
-/** Contact-change callbacks as received: deduplicated by content, processed in order. */
+/**
+ * Contact-change callbacks as received: deduplicated by content, processed in order, each with its
+ * own outcome (`error` null = applied), kept for RETENTION after processing.
+ */
 @Injectable()
 export class ContactEventsRepository {
   private readonly table: string;
@@ -32,12 +35,21 @@ export class ContactEventsRepository {
     return rows.length > 0;
   }
 
+  /** A signed event that could not be read: kept as a processed failure, so an administrator sees it and nothing retries it. */
+  async recordRefused(authenticatorId: number, dedupeKey: string, reason: string, excerpt: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO ${this.table} (authenticator_id, dedupe_key, change_type, payload, processed_at, error) VALUES ($1, $2, '(refused)', $3, now(), $4)
+       ON CONFLICT (authenticator_id, dedupe_key) DO NOTHING`,
+      [authenticatorId, dedupeKey, JSON.stringify({ excerpt }), `refused: ${reason}`],
+    );
+  }
+
   async pending(authenticatorId: number, limit = 1000): Promise<ContactEvent[]> {
     const rows = await this.dataSource.query(
       `SELECT id, change_type, payload FROM ${this.table} WHERE authenticator_id = $1 AND processed_at IS NULL ORDER BY id LIMIT $2`,
       [authenticatorId, limit],
     );
-    return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), changeType: r.change_type as string, payload: r.payload as Record<string, string> }));
+    return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), changeType: r.change_type as string, payload: r.payload as Record<string, unknown> }));
   }
 
   async markProcessed(ids: number[], error: string | null): Promise<void> {
@@ -62,5 +74,14 @@ export class ContactEventsRepository {
       pending: r.pending,
       oldestSeconds: r.oldest,
     }));
+  }
+
+  /**
+   * Forgets events processed more than `days` ago. Safe against replays: a callback is only accepted
+   * within minutes of its signed timestamp, far less than this.
+   */
+  async prune(days: number): Promise<number> {
+    const [, deleted] = await this.dataSource.query(`DELETE FROM ${this.table} WHERE processed_at < now() - make_interval(days => $1)`, [days]);
+    return deleted;
   }
 }

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ContactEventsService, type CallbackQuery } from '../events/contact-events.service';
 
@@ -14,15 +14,26 @@ export class WecomEventsController {
 
   @Get(':name/events')
   @ApiOperation({ summary: "WeCom's URL check when the callback is saved: answers the decrypted echostr" })
-  async verify(@Param('name') name: string, @Query() q: CallbackQuery, @Res() res: Response): Promise<void> {
-    res.type('text/plain').send(await this.events.verifyUrl(name, q));
+  @ApiOkResponse({ description: 'The decrypted echostr, as text/plain' })
+  @ApiForbiddenResponse({ description: 'CALLBACK_SIGNATURE_INVALID, or CALLBACK_EXPIRED (timestamp more than 300 s away)' })
+  @ApiNotFoundResponse({ description: 'AUTHENTICATOR_NOT_FOUND or CALLBACK_NOT_CONFIGURED' })
+  async verify(@Param('name') name: string, @Query() q: CallbackQuery, @Ip() ip: string, @Res() res: Response): Promise<void> {
+    // Answered only once verified: a refusal must not go out under the text/plain type set for WeCom.
+    const echo = await this.events.verifyUrl(name, q, ip);
+    res.type('text/plain').send(echo);
   }
 
   @Post(':name/events')
   @HttpCode(200)
-  @ApiOperation({ summary: 'A contact-change event: verified, stored, answered "success" at once, applied within seconds' })
-  async receive(@Param('name') name: string, @Query() q: CallbackQuery, @Body() body: unknown, @Res() res: Response): Promise<void> {
-    await this.events.receive(name, q, typeof body === 'string' ? body : '');
+  @ApiOperation({ summary: 'A contact-change event: verified, checked, stored, answered "success" at once, applied within seconds' })
+  @ApiOkResponse({ description: '"success", as text/plain (also for an event already received)' })
+  @ApiBadRequestResponse({
+    description: 'CALLBACK_MALFORMED: no <Encrypt>, or a signed event that is not one plain change_contact event (recorded as a failed event)',
+  })
+  @ApiForbiddenResponse({ description: 'CALLBACK_SIGNATURE_INVALID, or CALLBACK_EXPIRED (timestamp more than 300 s away)' })
+  @ApiNotFoundResponse({ description: 'AUTHENTICATOR_NOT_FOUND or CALLBACK_NOT_CONFIGURED' })
+  async receive(@Param('name') name: string, @Query() q: CallbackQuery, @Body() body: unknown, @Ip() ip: string, @Res() res: Response): Promise<void> {
+    await this.events.receive(name, q, typeof body === 'string' ? body : '', ip);
     res.type('text/plain').send('success');
   }
 }

@@ -29,7 +29,7 @@ export interface MappedDepartment {
 export interface CurrentBinding {
   bindingId: number;
   wecomUserid: string;
-  source: 'login' | 'sync';
+  source: 'login' | 'sync' | 'admin';
   /** E.164 phone recorded by the binding (login bindings own it; sync never overwrites it). */
   phone: string | null;
   suspended: boolean;
@@ -45,7 +45,7 @@ export interface BoundUser {
   /** E.164 of users.phone, or null. */
   phone: string | null;
   mainDepartmentId: string | null;
-  /** Holds a privileged NocoBase role (root, admin): never offboarded. */
+  /** Holds a privileged NocoBase role (root, admin, WECOM_PROTECTED_ROLES): never offboarded, contact fields never overwritten. */
   isPrivileged: boolean;
 }
 

@@ -279,7 +279,24 @@ describe('planDirectorySync: offboarding', () => {
     const state = synced(many);
     state.bindings[0].user!.isPrivileged = true;
     const plan = planDirectorySync(snapshot([dept(1, 0)], many.slice(1)), state, options());
-    expect(only(plan.members, 'u000')).toMatchObject({ action: 'skip', reason: expect.stringMatching(/root and admin/) });
+    expect(only(plan.members, 'u000')).toMatchObject({ action: 'skip', reason: expect.stringMatching(/protected role/) });
+  });
+
+  // Issue #14, finding 1: WeCom's name, email and phone were written over root's own.
+  it("never copies WeCom's name, email or phone onto a protected user, and says so; departments still follow", () => {
+    const boss = member('boss', { name: '老板', email: 'boss@corp.cn', mobile: '13900000002', mainDepartment: 2, departments: [2] });
+    const state: CurrentState = {
+      ...synced([boss]),
+      departments: [
+        { wecomId: 1, nocobaseId: 'n1', title: 'D1', parentNocobaseId: null },
+        { wecomId: 2, nocobaseId: 'n2', title: 'D2', parentNocobaseId: 'n1' },
+      ],
+      bindings: [bound(boss, 1, { source: 'admin' }, { nickname: 'Super Admin', email: 'admin@nocobase.com', phone: '+8613900000001', isPrivileged: true })],
+    };
+    const change = only(planDirectorySync(snapshot([dept(1, 0), dept(2, 1)], [boss]), state, options()).members, 'boss');
+    expect(change.action).toBe('update');
+    expect(change.changes).toEqual({ mainDepartmentId: ['n1', 'n2'] });
+    expect(change.conflicts).toEqual(["a protected NocoBase user (privileged role): WeCom's nickname, email, phone not copied"]);
   });
 
   it('leaves everyone alone under the ignore policy', () => {

@@ -1,8 +1,8 @@
 import type { BoundUser, CurrentBinding, CurrentState, DepartmentChange, MappedDepartment, MemberChange, PlanOptions, SyncPlan } from './sync-plan.types';
 import type { DirectoryDepartment, DirectoryMember, DirectorySnapshot } from '../fetch/directory.types';
 
-const DEPARTMENT_ACTIONS = ['create', 'update', 'move', 'delete', 'unchanged'] as const;
-const MEMBER_ACTIONS = ['create', 'rebind', 'update', 'suspend', 'delete', 'restore', 'mirror', 'forget', 'skip', 'unchanged'] as const;
+export const DEPARTMENT_ACTIONS = ['create', 'update', 'move', 'delete', 'unchanged'] as const;
+export const MEMBER_ACTIONS = ['create', 'rebind', 'update', 'suspend', 'delete', 'restore', 'mirror', 'forget', 'skip', 'unchanged'] as const;
 
 /** WeCom statuses that end a member's access: 2 disabled, 5 left the corp. */
 const OFFBOARDED_STATUSES = new Set([2, 5]);
@@ -304,6 +304,13 @@ function planUnbound(member: DirectoryMember, ctx: Ctx, hashChanged: boolean, or
   if (member.status !== null && OFFBOARDED_STATUSES.has(member.status)) return mirrorOnly('not provisioned: disabled or left in WeCom');
   if (!ctx.options.provisionOnSync) return mirrorOnly('unbound; binds at the first in-client login (provisioning on sync is off)');
   if (member.status === 4) return mirrorOnly('not provisioned until the member activates WeCom');
+  if (orphan?.isPrivileged) {
+    return {
+      ...mirrorOnly(`not bound again: NocoBase user #${orphan.id} it was provisioned as now holds a protected role; an administrator binds it`),
+      action: 'skip',
+      quiet: false,
+    };
+  }
   if (orphan) return rebind(member, orphan, ctx);
 
   const phone = ctx.options.normalizePhone(member.mobile);
@@ -352,7 +359,8 @@ function offboard(binding: CurrentBinding, why: string, ctx: Ctx): MemberChange 
   const base = blank(binding.wecomUserid, user?.id ?? null);
   if (!user) return { ...base, action: ctx.complete ? 'forget' : 'unchanged', reason: `${why}; its NocoBase user no longer exists` };
   if (ctx.options.offboarding === 'ignore') return { ...base, action: 'unchanged', reason: `${why}; the offboarding policy is ignore` };
-  if (user.isPrivileged) return { ...base, action: 'skip', reason: `${why}; root and admin users are never offboarded` };
+  if (user.isPrivileged)
+    return { ...base, action: 'skip', reason: `${why}; users with a protected role (root, admin, WECOM_PROTECTED_ROLES) are never offboarded` };
   if (!ctx.complete) return { ...base, action: 'unchanged', withheld: true, reason: `${why}, but part of the directory read failed, so nobody is offboarded` };
   // Only users the bridge created are deleted; a login-bound account existed before WeCom and is suspended instead.
   if (ctx.options.offboarding === 'delete' && binding.source === 'sync')
@@ -364,28 +372,35 @@ function offboard(binding: CurrentBinding, why: string, ctx: Ctx): MemberChange 
 
 function diffFields(member: DirectoryMember, binding: CurrentBinding, change: MemberChange, ctx: Ctx): void {
   const user = binding.user!;
-  if (member.name && member.name !== user.nickname) change.changes.nickname = [user.nickname, member.name];
+  const main = member.mainDepartment !== null ? ctx.nocobaseIdOf.get(member.mainDepartment) : undefined;
+  if (main && main !== user.mainDepartmentId) change.changes.mainDepartmentId = [user.mainDepartmentId, main];
+  const contact = user.isPrivileged ? ({} as MemberChange['changes']) : change.changes;
+  diffContactFields(member, binding, contact, change.conflicts, ctx);
+  // WeCom's directory admins must not rename, re-mail or re-number a NocoBase administrator.
+  const withheld = Object.keys(contact);
+  if (user.isPrivileged && withheld.length) change.conflicts.push(`a protected NocoBase user (privileged role): WeCom's ${withheld.join(', ')} not copied`);
+}
+
+/** nickname, email and phone, into `changes` unless another user holds the value (then a conflict). */
+function diffContactFields(member: DirectoryMember, binding: CurrentBinding, changes: MemberChange['changes'], conflicts: string[], ctx: Ctx): void {
+  const user = binding.user!;
+  if (member.name && member.name !== user.nickname) changes.nickname = [user.nickname, member.name];
 
   const email = member.email?.toLowerCase() ?? null;
   if (email && email !== user.email) {
     const holder = emailHolder(ctx, email);
-    if (isOtherUser(holder, user.id))
-      change.conflicts.push(`email ${email} belongs to ${describeHolder(holder).replace(/,$/, '')}; kept ${user.email ?? 'empty'}`);
-    else change.changes.email = [user.email, email];
+    if (isOtherUser(holder, user.id)) conflicts.push(`email ${email} belongs to ${describeHolder(holder).replace(/,$/, '')}; kept ${user.email ?? 'empty'}`);
+    else changes.email = [user.email, email];
   }
 
   const phone = ctx.options.normalizePhone(member.mobile);
   if (phone && phone !== user.phone) {
     const holder = phoneHolder(ctx, phone);
-    if (binding.source === 'login' && binding.phone)
-      change.conflicts.push(`WeCom shows phone ${phone}; the phone confirmed at login (${binding.phone}) is kept`);
+    if (binding.source === 'login' && binding.phone) conflicts.push(`WeCom shows phone ${phone}; the phone confirmed at login (${binding.phone}) is kept`);
     else if (isOtherUser(holder, user.id))
-      change.conflicts.push(`phone ${phone} belongs to ${describeHolder(holder).replace(/,$/, '')}; kept ${user.phone ?? 'empty'}`);
-    else change.changes.phone = [user.phone, phone];
+      conflicts.push(`phone ${phone} belongs to ${describeHolder(holder).replace(/,$/, '')}; kept ${user.phone ?? 'empty'}`);
+    else changes.phone = [user.phone, phone];
   }
-
-  const main = member.mainDepartment !== null ? ctx.nocobaseIdOf.get(member.mainDepartment) : undefined;
-  if (main && main !== user.mainDepartmentId) change.changes.mainDepartmentId = [user.mainDepartmentId, main];
 }
 
 /** Memberships in departments the bridge manages: add the missing, fix isOwner, remove the ones WeCom dropped. */

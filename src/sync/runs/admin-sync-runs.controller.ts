@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../../auth/admin.guard';
 import { AuthenticatorsService } from '../../auth/authenticators/authenticators.service';
 import { Page } from '../../common/http/envelope.interceptor';
+import { ParseIdPipe } from '../../common/http/input';
 import { CreateSyncRunDto, ListSyncRunItemsQueryDto, ListSyncRunsQueryDto } from './dto/sync-run.dto';
 import { SyncException } from '../sync.exception';
 import { toRunView } from './run-view';
@@ -46,7 +47,7 @@ export class AdminSyncRunsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One run with a page of its items (per-item changes, reasons and outcomes)' })
-  async get(@Param('id', ParseIntPipe) id: number, @Query() q: ListSyncRunItemsQueryDto) {
+  async get(@Param('id', ParseIdPipe) id: number, @Query() q: ListSyncRunItemsQueryDto) {
     const run = await this.runs.findById(id);
     if (!run) throw new SyncException('SYNC_RUN_NOT_FOUND', `no sync run with id ${id}`);
     const name = (await this.authenticators.findById(run.authenticatorId))?.name ?? null;

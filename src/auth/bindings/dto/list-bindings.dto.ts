@@ -1,27 +1,26 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsId, IsSingleLine } from '../../../common/http/input';
 import { PageQueryDto } from '../../../common/http/page-query.dto';
 
 export class ListBindingsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Authenticator name' })
   @IsOptional()
-  @IsString()
+  @IsSingleLine(63)
   authenticator?: string;
 
   @ApiPropertyOptional({ description: 'NocoBase user id' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @IsId()
   userId?: number;
 
-  @ApiPropertyOptional({ description: 'WeCom userid' })
+  @ApiPropertyOptional({ description: 'WeCom userid', maxLength: 64 })
   @IsOptional()
-  @IsString()
+  @IsSingleLine(64)
   userid?: string;
 
-  @ApiPropertyOptional({ description: 'Phone, any spelling' })
+  @ApiPropertyOptional({ description: 'Phone, any spelling', maxLength: 32 })
   @IsOptional()
-  @IsString()
+  @IsSingleLine(32)
   phone?: string;
 }

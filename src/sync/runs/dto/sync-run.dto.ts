@@ -1,11 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { RunStatus } from '../sync-runs.repository';
-import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { IsSingleLine } from '../../../common/http/input';
 import { PageQueryDto } from '../../../common/http/page-query.dto';
+import { DEPARTMENT_ACTIONS, MEMBER_ACTIONS } from '../../plan/sync-planner';
+
+const ITEM_ACTIONS = [...new Set([...DEPARTMENT_ACTIONS, ...MEMBER_ACTIONS])];
 
 export class CreateSyncRunDto {
   @ApiProperty({ example: 'wecom', description: 'Authenticator name' })
-  @IsString()
+  @IsSingleLine(63)
   authenticator!: string;
 
   @ApiPropertyOptional({ default: false, description: 'Plan only: counts and per-item changes, no writes' })
@@ -22,7 +26,7 @@ export class CreateSyncRunDto {
 export class ListSyncRunsQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString()
+  @IsSingleLine(63)
   authenticator?: string;
 
   @ApiPropertyOptional({ enum: ['queued', 'running', 'succeeded', 'partial', 'failed', 'aborted'] })
@@ -37,9 +41,9 @@ export class ListSyncRunsQueryDto extends PageQueryDto {
 }
 
 export class ListSyncRunItemsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'create, update, suspend, delete, restore, mirror, forget, move, skip…' })
+  @ApiPropertyOptional({ enum: ITEM_ACTIONS })
   @IsOptional()
-  @IsString()
+  @IsIn(ITEM_ACTIONS)
   action?: string;
 
   @ApiPropertyOptional({ enum: ['planned', 'applied', 'failed'] })
