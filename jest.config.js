@@ -9,6 +9,8 @@ module.exports = {
   testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '\\.spec\\.ts$' },
+    // The NocoBase plugin's pure parts (sign-in rules, the bridge check, texts); the browser suite runs the rest.
+    { ...common, displayName: 'plugin', rootDir: 'nocobase-plugin', testRegex: '\\.spec\\.ts$' },
     {
       ...common,
       displayName: 'integration',

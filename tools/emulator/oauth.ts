@@ -51,7 +51,21 @@ export class OAuthStore {
 }
 
 export type PageResult =
-  { kind: 'redirect'; location: string } | { kind: 'page'; status: number; title: string; message: string; choices?: Array<{ label: string; href: string }> };
+  | { kind: 'redirect'; location: string }
+  | { kind: 'page'; status: number; title: string; message: string; choices?: Array<{ label: string; href: string }>; search?: ChooserSearch };
+
+/** The chooser's search box: a GET form back to the same page, carrying the OAuth parameters along. */
+interface ChooserSearch {
+  action: string;
+  value: string;
+  hidden: Array<[string, string]>;
+  note: string;
+}
+
+/** The chooser's search parameter (not WeCom's; dropped from the member links). */
+const FIND_PARAM = 'emu_find';
+/** Enough for any test or demo corp on one page; a bigger corp (the benchmark's) is searched instead. */
+const CHOOSER_LIMIT = 500;
 
 interface PageContext {
   corpId: string;
@@ -65,10 +79,11 @@ const STATE_PATTERN = /^[A-Za-z0-9]{0,128}$/;
 
 /**
  * In-client OAuth (`/connect/oauth2/authorize`). `as=<userid>` stands in for the person in the
- * WeCom client; `consent=deny` refuses the privateinfo consent page. Without `as`, a page lists
- * the members to choose from (for demos).
+ * WeCom client, else `signedIn` (the member the browser signed in to the emulated client, see
+ * client-session.ts); `consent=deny` refuses the privateinfo consent page. Without either, a page
+ * lists the members to choose from (for demos).
  */
-export function authorizePage(q: URLSearchParams, ctx: PageContext, selfUrl: string): PageResult {
+export function authorizePage(q: URLSearchParams, ctx: PageContext, selfUrl: string, signedIn: string | null = null): PageResult {
   const common = checkCommon(q, ctx);
   if ('kind' in common) return common;
   const { redirect, state } = common;
@@ -87,7 +102,7 @@ export function authorizePage(q: URLSearchParams, ctx: PageContext, selfUrl: str
     return errorPage(`redirect_uri需使用应用可信域名 (the redirect host ${redirect.host} is not ${app.trustedDomain})`);
   // Without agentid WeCom silently downgrades privateinfo to base: no ticket, no phone.
   const privateinfo = scope === 'snsapi_privateinfo' && agentParam !== null;
-  const as = q.get('as');
+  const as = q.get('as') ?? signedIn;
   if (!as) return chooser(ctx, selfUrl, q, app);
   const member = ctx.directory.member(as);
   if (!member) {
@@ -163,19 +178,41 @@ function errorPage(message: string): PageResult {
 }
 
 function chooser(ctx: PageContext, selfUrl: string, q: URLSearchParams, app: EmuApp): PageResult {
+  const find = (q.get(FIND_PARAM) ?? '').trim().toLowerCase();
+  const base = new URLSearchParams(q);
+  base.delete(FIND_PARAM);
   const choices: Array<{ label: string; href: string }> = [];
+  let matched = 0;
   for (const m of ctx.directory.allMembers()) {
     if (!ctx.visibility.memberVisible(app, m) || m.status !== 1) continue;
-    const next = new URLSearchParams(q);
+    if (find && ![m.name, m.userid, m.mobile].some((s) => s.toLowerCase().includes(find))) continue;
+    matched++;
+    if (choices.length >= CHOOSER_LIMIT) continue;
+    const next = new URLSearchParams(base);
     next.set('as', m.userid);
     choices.push({ label: `${m.name} (${m.userid})`, href: `${selfUrl}?${next}` });
-    if (choices.length >= 50) break;
   }
-  return { kind: 'page', status: 200, title: '企业微信登录 (emulator)', message: '选择登录的成员 (choose who you are):', choices };
+  const note =
+    matched > choices.length
+      ? `显示 ${choices.length} / ${matched} 位成员，请搜索 (showing ${choices.length} of ${matched} members; search to narrow)`
+      : `${matched} 位成员 (${matched} members)`;
+  return {
+    kind: 'page',
+    status: 200,
+    title: '企业微信登录 (emulator)',
+    message: '选择登录的成员 (choose who you are):',
+    choices,
+    search: { action: selfUrl, value: q.get(FIND_PARAM) ?? '', hidden: [...base], note },
+  };
 }
 
 export function renderPage(p: Extract<PageResult, { kind: 'page' }>): string {
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const search = p.search
+    ? `<form method="get" action="${esc(p.search.action)}" role="search">${p.search.hidden.map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('')}` +
+      `<input type="search" name="${FIND_PARAM}" value="${esc(p.search.value)}" placeholder="姓名、帐号或手机 (name, userid or mobile)" aria-label="search members"> <button type="submit">搜索 (search)</button></form>` +
+      `<p data-emulator-count>${esc(p.search.note)}</p>`
+    : '';
   const list = p.choices ? `<ul>${p.choices.map((c) => `<li><a href="${esc(c.href)}">${esc(c.label)}</a></li>`).join('')}</ul>` : '';
-  return `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>${esc(p.title)}</title></head><body><p data-emulator-message>${esc(p.message)}</p>${list}</body></html>`;
+  return `<!doctype html><html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(p.title)}</title></head><body style="font-family:sans-serif;margin:24px"><p data-emulator-message>${esc(p.message)}</p>${search}${list}</body></html>`;
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { adminRoutes } from './admin-api';
 import { API_HANDLERS, POST_APIS, type ApiContext } from './api-handlers';
 import { CallbackSender, type CallbackConfig } from './callbacks';
+import { signedInMember, signInAs } from './client-session';
 import { EmulatorDirectory } from './directory';
 import { EmuError, ERRMSG, errmsgWithTail } from './emu-error';
 import { FaultInjector, WindowCounter } from './faults';
@@ -108,9 +109,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Weco
     const ip = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const body = await readBody(req);
     if (url.pathname.startsWith('/cgi-bin/')) return api(url.pathname.slice('/cgi-bin/'.length), req.method ?? 'GET', url.searchParams, body, ip, res);
-    if (url.pathname === '/connect/oauth2/authorize') return page(res, authorizePage(url.searchParams, pageCtx(), `${emulator.baseUrl}${url.pathname}`));
+    if (url.pathname === '/connect/oauth2/authorize')
+      return page(res, authorizePage(url.searchParams, pageCtx(), `${emulator.baseUrl}${url.pathname}`, signedInMember(req)));
     if (url.pathname === '/wwlogin/sso/login') return page(res, webLoginPage(url.searchParams, pageCtx(), `${emulator.baseUrl}${url.pathname}`, false));
     if (url.pathname === '/wwopen/sso/qrConnect') return page(res, webLoginPage(url.searchParams, pageCtx(), `${emulator.baseUrl}${url.pathname}`, true));
+    if (url.pathname === '/_emulator/as' && req.method === 'GET') return signInAs(url, directory, res);
     if (url.pathname.startsWith('/_emulator/')) return admin(req.method ?? 'GET', url, body, res);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
   }

@@ -326,6 +326,53 @@ describe('WeCom emulator', () => {
       expect(info).toMatchObject({ openid: expect.any(String) });
       expect(info).not.toHaveProperty('userid');
     });
+
+    it('stands for the member signed in to the emulated WeCom client when as= is absent, in-client only; as= still wins', async () => {
+      const [a, b] = [...emu.directory.allMembers()].filter((m) => m.status === 1);
+      const signIn = await fetch(new URL(`/_emulator/as?userid=${a.userid}`, emu.baseUrl));
+      expect(signIn.status).toBe(200);
+      const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
+      const inClient = async (extra: Record<string, string> = {}) => {
+        const url = new URL('/connect/oauth2/authorize', emu.baseUrl);
+        for (const [k, v] of Object.entries({ ...oauthParams(emu), ...extra })) url.searchParams.set(k, v);
+        const res = await fetch(url, { redirect: 'manual', headers: { cookie } });
+        expect(res.status).toBe(302);
+        const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
+        return call(emu, 'auth/getuserinfo', { access_token: await token(emu), code });
+      };
+      expect(await inClient()).toMatchObject({ userid: a.userid, user_ticket: expect.any(String) });
+      expect(await inClient({ as: b.userid })).toMatchObject({ userid: b.userid });
+      // A QR login is a scan by whoever holds the phone: the web login page still asks.
+      const q = { login_type: 'CorpApp', appid: emu.corpId, agentid: String(emu.agentId), redirect_uri: 'http://localhost:3000/cb', state: 's' };
+      const web = new URL(`/wwlogin/sso/login?${new URLSearchParams(q)}`, emu.baseUrl);
+      expect(await (await fetch(web, { headers: { cookie } })).text()).toContain('choose who you are');
+
+      expect((await fetch(new URL('/_emulator/as?userid=nobody-here', emu.baseUrl))).status).toBe(404);
+      const signOut = await fetch(new URL('/_emulator/as', emu.baseUrl));
+      expect(signOut.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+      const chooser = await authorize(emu, oauthParams(emu));
+      expect(chooser.page).toContain('choose who you are');
+    });
+
+    it('lists every member in the chooser and finds them by name, userid or mobile', async () => {
+      const active = [...emu.directory.allMembers()].filter((m) => m.status === 1);
+      expect(active.length).toBeGreaterThan(50);
+      const links = (page: string) => [...page.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => ({ href: m[1].replace(/&amp;/g, '&'), label: m[2] }));
+      const all = (await authorize(emu, oauthParams(emu))).page!;
+      expect(links(all)).toHaveLength(active.length);
+      expect(all).toContain(`${active.length} 位成员`);
+
+      const target = active[active.length - 1];
+      for (const find of [target.name, target.userid.toUpperCase(), target.mobile.replace(/\D/g, '').slice(-4)]) {
+        const found = links((await authorize(emu, { ...oauthParams(emu), emu_find: find })).page!);
+        expect(found.map((l) => l.label)).toContain(`${target.name} (${target.userid})`);
+        expect(found.length).toBeLessThan(active.length);
+        const href = new URL(found.find((l) => l.label.endsWith(`(${target.userid})`))!.href);
+        expect(href.searchParams.get('as')).toBe(target.userid);
+        expect(href.searchParams.has('emu_find')).toBe(false);
+        expect(href.searchParams.get('state')).toBe('abc123');
+      }
+    });
   });
 
   describe('callbacks', () => {

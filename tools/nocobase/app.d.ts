@@ -1,0 +1,10 @@
+/** Types for app.js (plain JavaScript, so it runs without a TypeScript loader). */
+export interface AppCommandOptions {
+  dir: string;
+  databaseUrl: string;
+  port?: number;
+  appKey?: string;
+  underscored?: boolean;
+}
+
+export function appCommand(options: AppCommandOptions, nocobaseArgs: string[]): { command: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string };
