@@ -81,12 +81,7 @@ export class CallbackSender {
     const crypto = new CallbackCrypto(cfg.token, cfg.encodingAesKey, this.corpId);
     const plain = String(Math.floor(Math.random() * 1e18));
     const echostr = crypto.encrypt(plain);
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = randomBytes(8).toString('hex');
-    const url = new URL(cfg.url);
-    url.searchParams.set('msg_signature', crypto.signature(timestamp, nonce, echostr));
-    url.searchParams.set('timestamp', timestamp);
-    url.searchParams.set('nonce', nonce);
+    const url = signedUrl(cfg.url, crypto, echostr);
     url.searchParams.set('echostr', echostr);
     const res = await fetch(url, { signal: AbortSignal.timeout(cfg.timeoutMs ?? 5000) });
     const answer = await res.text();
@@ -107,12 +102,7 @@ export class CallbackSender {
     while (delivery.attempts < attempts && !delivery.delivered) {
       delivery.attempts += 1;
       const encrypted = crypto.encrypt(xml);
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const nonce = randomBytes(8).toString('hex');
-      const url = new URL(cfg.url);
-      url.searchParams.set('msg_signature', crypto.signature(timestamp, nonce, encrypted));
-      url.searchParams.set('timestamp', timestamp);
-      url.searchParams.set('nonce', nonce);
+      const url = signedUrl(cfg.url, crypto, encrypted);
       try {
         const res = await fetch(url, {
           method: 'POST',
@@ -212,4 +202,15 @@ export function eventXml(corpId: string, changeType: string, fields: Field[]): s
   const cdata = (v: string) => `<![CDATA[${v.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
   const body = fields.map(([k, v]) => `<${k}>${typeof v === 'number' ? v : cdata(v)}</${k}>`).join('');
   return `<xml><ToUserName>${cdata(corpId)}</ToUserName><FromUserName>${cdata('sys')}</FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType>${cdata('event')}</MsgType><Event>${cdata('change_contact')}</Event><ChangeType>${cdata(changeType)}</ChangeType>${body}</xml>`;
+}
+
+/** The callback URL with WeCom's query: a fresh timestamp and nonce, and the signature over them and `encrypted`. */
+function signedUrl(base: string, crypto: CallbackCrypto, encrypted: string): URL {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(8).toString('hex');
+  const url = new URL(base);
+  url.searchParams.set('msg_signature', crypto.signature(timestamp, nonce, encrypted));
+  url.searchParams.set('timestamp', timestamp);
+  url.searchParams.set('nonce', nonce);
+  return url;
 }
