@@ -7,6 +7,7 @@ import { AuthenticatorsService } from './auth/authenticators/authenticators.serv
 import { AppException } from './common/exceptions/app.exception';
 import { ConfigValidationError, loadConfig } from './config/load-config';
 import { describeStartupError } from './startup-error';
+import { DirectoryFetcher } from './sync/fetch/directory-fetcher.service';
 import { toRunView } from './sync/runs/run-view';
 import { printSummary, withProgressBar } from './sync/runs/run-report';
 import { SyncRunsRepository } from './sync/runs/sync-runs.repository';
@@ -22,12 +23,16 @@ interface SyncOptions {
   json?: boolean;
 }
 
-async function sync(options: SyncOptions): Promise<number> {
+/** The whole application without its HTTP server and without schedules, for one command. */
+async function appContext(quiet: boolean) {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), {
-    logger: options.json ? ['error'] : ['error', 'warn'],
-  });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), { logger: quiet ? ['error'] : ['error', 'warn'] });
+  return { app, config };
+}
+
+async function sync(options: SyncOptions): Promise<number> {
+  const { app } = await appContext(Boolean(options.json));
   try {
     const authenticator = await app.get(AuthenticatorsService).get(options.authenticator);
     const { run, alreadyRunning, done } = await app.get(SyncService).trigger(authenticator, 'cli', { dryRun: options.dryRun, force: options.force });
@@ -49,9 +54,7 @@ async function sync(options: SyncOptions): Promise<number> {
  * previous key can go. Start-up refuses a key that opens nothing, so this only runs when it can.
  */
 async function reseal(): Promise<number> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = loadConfig(process.env);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { schedule: false }), { logger: ['error'] });
+  const { app, config } = await appContext(true);
   try {
     const { resealed, current } = await app.get(AuthenticatorsService).reseal();
     console.log(`re-sealed ${resealed} secret(s) with BRIDGE_SECRET_KEY; ${current} already were.`);
@@ -62,19 +65,59 @@ async function reseal(): Promise<number> {
   }
 }
 
+/**
+ * Reads the directory exactly as a sync would and writes nothing: whether the credentials can read
+ * all of it, and how long WeCom takes (the floor under any sync's duration).
+ */
+async function fetchDirectory(options: Pick<SyncOptions, 'authenticator' | 'json'>): Promise<number> {
+  const { app } = await appContext(Boolean(options.json));
+  try {
+    const authenticator = await app.get(AuthenticatorsService).get(options.authenticator);
+    const fetcher = app.get(DirectoryFetcher);
+    const calls = fetcher.callCounter();
+    const started = performance.now();
+    const snapshot = await fetcher.fetch(authenticator);
+    const result = {
+      authenticator: authenticator.name,
+      departments: snapshot.departments.length,
+      members: snapshot.members.length,
+      complete: snapshot.complete,
+      idsOnly: snapshot.idsOnly,
+      wecomCalls: calls(),
+      seconds: Math.round(performance.now() - started) / 1000,
+    };
+    if (options.json) console.log(JSON.stringify(result));
+    else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(14)}${v}`);
+    return snapshot.complete ? EXIT.succeeded : EXIT.partial;
+  } finally {
+    await app.close();
+  }
+}
+
+const authenticatorName = (v: string) => {
+  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(v)) throw new InvalidArgumentError('an authenticator name is lowercase letters, digits, - or _');
+  return v;
+};
+
 const program = new Command('wecom-bridge').description('wecom-bridge command line').exitOverride();
 program
   .command('sync')
   .description('Sync the WeCom directory into NocoBase now')
-  .requiredOption('-a, --authenticator <name>', 'authenticator name', (v) => {
-    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(v)) throw new InvalidArgumentError('an authenticator name is lowercase letters, digits, - or _');
-    return v;
-  })
+  .requiredOption('-a, --authenticator <name>', 'authenticator name', authenticatorName)
   .option('--dry-run', 'plan only: show what would change, write nothing')
   .option('--force', 'apply even when more members than the threshold would be offboarded')
   .option('--json', 'print the finished run as one JSON line (no progress bar)')
   .action(async (options: SyncOptions) => {
     process.exitCode = await sync(options);
+  });
+
+program
+  .command('fetch')
+  .description('Read the WeCom directory as a sync would, writing nothing: can it all be read, and how long does WeCom take')
+  .requiredOption('-a, --authenticator <name>', 'authenticator name', authenticatorName)
+  .option('--json', 'print the result as one JSON line')
+  .action(async (options: SyncOptions) => {
+    process.exitCode = await fetchDirectory(options);
   });
 
 program

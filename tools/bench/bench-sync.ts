@@ -1,143 +1,127 @@
 /**
- * Directory-sync benchmark: a generated WeCom company in the emulator, a fresh NocoBase database
- * from the real schema dump, and the bridge's CLI syncing it twice (first run, then a no-change
- * re-run). Prints one JSON line. The numbers are measured, never asserted.
+ * Directory-sync benchmark: a generated WeCom company in the emulator, a fresh NocoBase database from
+ * the real schema dump, and the bridge's CLI (dist/, the Dockerfile's heap budget) syncing it twice:
+ * a first run, then a no-change re-run; and the directory read alone (`cli fetch`), the floor under any
+ * sync. With --compare-nocobase the same directory also goes through NocoBase's own `userData:push` on
+ * the live NocoBase 2.2.15 the compatibility suite installs (first push and an identical re-push), in
+ * the same run on the same machine. Prints one JSON line. The numbers are measured, never asserted.
  *
- *   npm run build && npm run bench:sync -- --members 100000 --departments 3000 [--naming camel|snake] [--keep]
+ *   npm run build && npm run bench:sync -- [--members 100000] [--departments 3000] [--naming camel|snake]
+ *       [--wecom-latency-ms 50] [--compare-nocobase] [--keep]
  *   (BENCH_NODE_OPTIONS overrides the bridge's NODE_OPTIONS; BENCH_CLI runs another CLI entry point)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
 import { Command } from 'commander';
+import { generateDirectory } from '../emulator';
+import { startLiveNocobase } from '../../test/nocobase/live-nocobase';
 import { renderNocobaseFixture, type Naming } from '../../test/utils/nocobase-fixture';
 import { withAdminClient } from '../../test/utils/pg-admin';
+import { ADMIN_DATABASE_URL, BRIDGE_NODE_OPTIONS, bridgeEnv, freePort, nonNegative, positive, round, runCli, startEmulatorProcess, type CliResult } from './harness';
 
-const root = join(__dirname, '..', '..');
-/** The heap budget the Dockerfile sets (V8 otherwise lets garbage grow RSS far past the live set). */
-const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256';
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${v} is not a positive integer`);
-  return n;
-};
+const SEED = 42;
+const PUSH_BATCH = 1000;
 
 const options = new Command('bench:sync')
   .option('--members <n>', 'members in the generated company', positive, 100_000)
   .option('--departments <m>', 'departments in the generated company', positive, 3_000)
   .option('--naming <mode>', 'NocoBase naming mode: camel or snake (DB_UNDERSCORED=true)', 'camel')
+  .option('--wecom-latency-ms <ms>', 'latency the emulator adds to every WeCom call (±50% jitter), as in production', nonNegative, 0)
+  .option('--compare-nocobase', "also push the same directory through NocoBase's userData:push on a live NocoBase")
   .option('--keep', 'keep the benchmark database afterwards')
   .parse()
-  .opts<{ members: number; departments: number; naming: Naming; keep?: boolean }>();
-
-/** Starts the emulator in its own process (so its memory is not the bridge's) and reads its ready line. */
-async function startEmulator(): Promise<{ child: ChildProcess; ready: Record<string, string> }> {
-  const child = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', 'tools/emulator/main.ts', '--members', String(options.members), '--departments', String(options.departments), '--seed', '42'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}`)));
-  });
-  return { child, ready: JSON.parse(line) };
-}
-
-/** One CLI sync in a child process: its run (JSON), wall seconds, peak RSS and CPU seconds. */
-async function cliSync(env: NodeJS.ProcessEnv): Promise<{ run: Record<string, any>; wallSeconds: number; peakRssMb: number; cpuSeconds: number }> {
-  const started = process.hrtime.bigint();
-  const child = spawn(
-    process.execPath,
-    ['-r', './tools/bench/report-peak-rss.js', process.env.BENCH_CLI ?? 'dist/cli.js', 'sync', '--authenticator', 'bench', '--json'],
-    {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const rss = /PEAK_RSS_KB=(\d+)/.exec(stderr);
-  const cpu = /CPU_MS=(\d+)/.exec(stderr);
-  const json = stdout.trim().split('\n').pop() ?? '';
-  if (!json.startsWith('{')) throw new Error(`the sync exited with ${code}: ${stderr}`);
-  return { run: JSON.parse(json), wallSeconds, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN, cpuSeconds: cpu ? Number(cpu[1]) / 1000 : NaN };
-}
+  .opts<{ members: number; departments: number; naming: Naming; wecomLatencyMs: number; compareNocobase?: boolean; keep?: boolean }>();
 
 async function main(): Promise<void> {
   const name = `wb_bench_${process.pid}`;
-  const url = new URL(adminUrl);
+  const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${name}`;
-  await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`), adminUrl);
-  const emulator = await startEmulator();
+  await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`), ADMIN_DATABASE_URL);
+  const emulator = await startEmulatorProcess({ members: options.members, departments: options.departments, seed: SEED, latencyMs: options.wecomLatencyMs });
   try {
     await withAdminClient((c) => c.query(renderNocobaseFixture({ naming: options.naming })), url.toString());
-    const e = emulator.ready;
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      NODE_OPTIONS: nodeOptions,
-      DATABASE_URL: url.toString(),
-      BRIDGE_SECRET_KEY: 'bench-bridge-secret-key-0123456789abcdef',
-      NOCOBASE_JWT_SECRET: 'bench-nocobase-app-key',
-      LOG_LEVEL: 'error',
-      WECOM_AUTHENTICATOR_NAME: 'bench',
-      WECOM_API_BASE_URL: e.baseUrl,
-      WECOM_CORP_ID: e.corpId,
-      WECOM_AGENT_ID: String(e.agentId),
-      WECOM_SECRET: e.secret,
-      WECOM_CONTACT_SECRET: e.contactSecret,
-      WECOM_ORIGIN: 'http://127.0.0.1:13000',
-      WECOM_PROVISION_ON_SYNC: 'true',
-    };
-    const first = await cliSync(env);
-    const again = await cliSync(env);
-    const seconds = (r: Record<string, any>) => (r.durationMs ?? NaN) / 1000;
+    // At scale WeCom's quota (10,000 calls a minute per API) would be what a run waits on: lift it here.
+    const env = bridgeEnv(url.toString(), emulator.ready, { WECOM_RATE_LIMIT_PER_MINUTE: '100000' });
+    const fetchOnly = await runCli(['fetch', '--authenticator', 'bench'], env);
+    const first = await runCli(['sync', '--authenticator', 'bench'], env);
+    const again = await runCli(['sync', '--authenticator', 'bench'], env);
+    const bridge = { fetchOnlySeconds: round(fetchOnly.run.seconds, 2), firstRun: runView(first, true), reRun: runView(again, false) };
+    const nocobase = options.compareNocobase ? await pushThroughNocobase() : undefined;
     console.log(
       JSON.stringify({
+        bench: 'sync',
         members: options.members,
         departments: options.departments,
         naming: options.naming,
-        nodeOptions,
-        firstRun: {
-          status: first.run.status,
-          seconds: seconds(first.run),
-          wallSeconds: round(first.wallSeconds),
-          rowsWritten: first.run.rowsWritten,
-          wecomCalls: first.run.apiCalls,
-          usersCreated: first.run.counts.members?.create,
-          peakRssMb: round(first.peakRssMb),
-          bridgeCpuSeconds: round(first.cpuSeconds),
-        },
-        reRun: {
-          status: again.run.status,
-          seconds: seconds(again.run),
-          wallSeconds: round(again.wallSeconds),
-          rowsWritten: again.run.rowsWritten,
-          wecomCalls: again.run.apiCalls,
-          peakRssMb: round(again.peakRssMb),
-          bridgeCpuSeconds: round(again.cpuSeconds),
-        },
+        wecomLatencyMs: options.wecomLatencyMs,
+        nodeOptions: BRIDGE_NODE_OPTIONS,
+        ...bridge,
+        firstRunOverFetch: round(bridge.firstRun.seconds / bridge.fetchOnlySeconds, 2),
         peakRssMb: round(Math.max(first.peakRssMb, again.peakRssMb)),
+        ...(nocobase && {
+          nocobase,
+          ratio: { firstRun: round(nocobase.firstPushSeconds / bridge.firstRun.seconds), reRun: round(nocobase.rePushSeconds / bridge.reRun.seconds) },
+        }),
       }),
     );
   } finally {
     emulator.child.kill('SIGTERM');
-    if (!options.keep) await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), adminUrl);
+    if (!options.keep) await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), ADMIN_DATABASE_URL);
   }
 }
 
-const round = (n: number) => Math.round(n * 10) / 10;
+function runView(r: CliResult, first: boolean) {
+  return {
+    status: r.run.status,
+    seconds: (r.run.durationMs ?? NaN) / 1000,
+    wallSeconds: round(r.wallSeconds),
+    rowsWritten: r.run.rowsWritten,
+    wecomCalls: r.run.apiCalls,
+    ...(first && { usersCreated: r.run.counts.members?.create }),
+    peakRssMb: round(r.peakRssMb),
+    bridgeCpuSeconds: round(r.cpuSeconds),
+  };
+}
+
+/**
+ * The same directory (same generator, same seed) pushed to a live NocoBase through its own user-data
+ * sync API, as an integration that feeds NocoBase directly would: departments first (parents before
+ * children), then users, in batches; then the identical push again (NocoBase's no-change run).
+ */
+async function pushThroughNocobase(): Promise<{ firstPushSeconds: number; rePushSeconds: number; users: number; departments: number }> {
+  const nocobase = await startLiveNocobase(options.naming, await freePort());
+  try {
+    const root = await nocobase.rootToken();
+    const directory = generateDirectory({ members: options.members, departments: options.departments, seed: SEED });
+    // Parents before children: NocoBase links a department to its parent only if the parent exists already.
+    const departments = directory.subtree(1).map((d) => ({ uid: String(d.id), title: d.name, ...(d.parentid ? { parentUid: String(d.parentid) } : {}) }));
+    const users = [...directory.allMembers()].map((m) => ({
+      uid: m.userid,
+      nickname: m.name,
+      ...(m.mobile ? { phone: m.mobile } : {}),
+      ...(m.email ? { email: m.email } : {}),
+      departments: m.department.map(String),
+    }));
+    const push = async () => {
+      const started = performance.now();
+      for (const [dataType, records] of [
+        ['department', departments],
+        ['user', users],
+      ] as const) {
+        for (let i = 0; i < records.length; i += PUSH_BATCH) {
+          const res = await nocobase.api(root, 'POST', 'userData:push', { dataType, records: records.slice(i, i + PUSH_BATCH) });
+          if (res.status !== 200) throw new Error(`userData:push answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+        }
+      }
+      return round((performance.now() - started) / 1000, 2);
+    };
+    const firstPushSeconds = await push();
+    const rePushSeconds = await push();
+    return { firstPushSeconds, rePushSeconds, users: users.length, departments: departments.length };
+  } finally {
+    await nocobase.stop();
+  }
+}
 
 main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof Error ? error.stack : error);
   process.exit(1);
 });

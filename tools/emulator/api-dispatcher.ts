@@ -24,6 +24,7 @@ export class ApiDispatcher {
   ) {}
 
   async dispatch(api: string, method: string, query: URLSearchParams, rawBody: string, ip: string, res: ServerResponse): Promise<void> {
+    if (this.policy.latencyMs) await sleep(this.policy.latencyMs * (0.5 + Math.random()));
     const fault = this.faults.take(api);
     if (fault.latencyMs) await sleep(fault.latencyMs);
     if (fault.failure) return this.fail(api, fault.failure, ip, res);

@@ -26,8 +26,9 @@ const program = new Command('wecom-emulator')
   .option('--trusted-domain <host:port>', "the app's trusted domain; omitted = any redirect host")
   .option('--trusted-ips <list>', 'comma-separated caller IPs allowed to call data APIs (60020 otherwise)')
   .option('--token-ttl <seconds>', 'access token lifetime', int('--token-ttl', 1), 7200)
-  .option('--rate-limit <n>', 'calls per corp per API per window before 45009', int('--rate-limit', 1), 10_000)
+  .option('--rate-limit <n>', 'calls per corp per API per window before 45009 (the per-IP and hourly limits scale with it)', int('--rate-limit', 1), 10_000)
   .option('--rate-window-ms <ms>', 'rate-limit window', int('--rate-window-ms', 1), 60_000)
+  .option('--latency-ms <ms>', 'added to every API call (±50% jitter), as WeCom answers a server in production', int('--latency-ms'), 0)
   .option('--contact-sync-new-ip', 'the contact-sync secret is used from a new IP: detail APIs answer 48009', false)
   .option('--old-app', 'the app was created before 2022-06-20 and still reads mobiles and emails', false)
   .option('--callback-url <url>', 'where to send change_contact events')
@@ -52,7 +53,11 @@ async function main(): Promise<void> {
     policy: {
       tokenTtlSeconds: o.tokenTtl,
       rateLimitPerMinute: o.rateLimit,
+      // WeCom's proportions: 20,000 per IP a minute and 150,000 per corp an hour for 10,000 per corp a minute.
+      ipRateLimitPerMinute: o.rateLimit * 2,
+      rateLimitPerHour: o.rateLimit * 15,
       rateWindowMs: o.rateWindowMs,
+      latencyMs: o.latencyMs,
       trustedIps: o.trustedIps
         ? String(o.trustedIps)
             .split(',')

@@ -68,6 +68,8 @@ export interface EmuPolicy {
   maxConcurrentPerApi: number;
   /** Wrong secrets from one IP before gettoken bans it for an hour. */
   wrongSecretsBeforeBan: number;
+  /** Added to every API call, ±50% jitter: WeCom seen from a server in production, not from localhost. */
+  latencyMs: number;
 }
 
 export const DEFAULT_POLICY: EmuPolicy = {
@@ -79,6 +81,7 @@ export const DEFAULT_POLICY: EmuPolicy = {
   rateLimitPerMinute: 10_000,
   rateLimitPerHour: 150_000,
   ipRateLimitPerMinute: 20_000,
+  latencyMs: 0,
   rateWindowMs: 60_000,
   maxConcurrentPerApi: 0,
   wrongSecretsBeforeBan: 5,
