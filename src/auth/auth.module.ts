@@ -42,7 +42,7 @@ import { WecomThrottle } from './wecom-throttle';
     AdminBindingsService,
     WecomThrottle,
   ],
-  exports: [AuthenticatorsService, AdminGuard],
+  exports: [AuthenticatorsService, AdminGuard, LoginAuditRepository],
 })
 export class AuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -13,3 +13,8 @@ export function cronProblem(expression: string): string | null {
     return 'never fires (no date matches it in the next years)';
   }
 }
+
+/** The next `count` times a valid schedule fires (server time), for an administrator checking what they typed. */
+export function nextFirings(expression: string, count: number): Date[] {
+  return new CronTime(expression).sendAt(count).map((at) => at.toJSDate());
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { affectedRows } from '../database/sql';
+import { affectedRows, containsPattern } from '../database/sql';
 import { PrivilegedRoles } from './privileged-roles';
 import { NocobaseSchema } from './schema/nocobase-schema';
 
@@ -64,6 +64,22 @@ export class NocobaseUsersRepository {
   async findById(id: number, manager: EntityManager = this.dataSource.manager): Promise<NocobaseUser | null> {
     const rows = await manager.query(`${this.selectUsers()} WHERE ${this.nb.column('users', 'id')} = $1`, [id]);
     return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async findByIds(ids: number[]): Promise<Map<number, NocobaseUser>> {
+    if (!ids.length) return new Map();
+    const rows = await this.dataSource.query(`${this.selectUsers()} WHERE ${this.nb.column('users', 'id')} = ANY($1::bigint[])`, [ids]);
+    return new Map(rows.map((row: Record<string, unknown>) => [Number(row.id), toUser(row)]));
+  }
+
+  /** Ids of users whose nickname, username or email contains the text (case-insensitive), at most `limit`. */
+  async searchIds(text: string, limit: number): Promise<number[]> {
+    const u = this.nb.columns('users');
+    const rows = await this.dataSource.query(
+      `SELECT ${u.id} AS id FROM ${this.nb.table('users')} WHERE ${u.nickname} ILIKE $1 OR ${u.username} ILIKE $1 OR ${u.email} ILIKE $1 ORDER BY ${u.id} LIMIT $2`,
+      [containsPattern(text), limit],
+    );
+    return rows.map((r: { id: string | number }) => Number(r.id));
   }
 
   /**

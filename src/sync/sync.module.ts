@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module';
 import { UsersModule } from '../users/users.module';
 import { SyncApplierService } from './apply/sync-applier.service';
 import { DirectoryMirrorRepository } from './directory-mirror.repository';
+import { CallbackStatusRepository } from './events/callback-status.repository';
 import { ContactEventsRepository } from './events/contact-events.repository';
 import { ContactEventsService } from './events/contact-events.service';
 import { EventQueueMetrics } from './events/event-queue.metrics';
@@ -13,6 +14,8 @@ import { SyncPlanningService } from './plan/sync-planning.service';
 import { AdminSyncRunsController } from './runs/admin-sync-runs.controller';
 import { SyncRunsRepository } from './runs/sync-runs.repository';
 import { SyncScheduler } from './runs/sync-scheduler.service';
+import { AdminAuthenticatorCheckController } from './setup/admin-authenticator-check.controller';
+import { AuthenticatorCheckService } from './setup/authenticator-check.service';
 import { SyncService } from './sync.service';
 
 /**
@@ -31,13 +34,15 @@ export class SyncModule {
       SyncApplierService,
       SyncService,
       ContactEventsRepository,
+      CallbackStatusRepository,
       ContactEventsService,
       EventQueueMetrics,
+      AuthenticatorCheckService,
     ];
     return {
       module: SyncModule,
       imports: [AuthModule, UsersModule, ...(options.schedule ? [ScheduleModule.forRoot()] : [])],
-      controllers: [AdminSyncRunsController, WecomEventsController],
+      controllers: [AdminSyncRunsController, WecomEventsController, AdminAuthenticatorCheckController],
       providers: options.schedule ? [...providers, SyncScheduler] : providers,
       exports: [SyncService, SyncRunsRepository, ContactEventsService],
     };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { affectedRows, qualified, selectPage } from '../database/sql';
+import { affectedRows, containsPattern, qualified, selectPage } from '../database/sql';
 import { useridRangeCondition, type UseridRange } from './userid-range';
 
 /** How the binding was made: a member's first in-client login (by phone), a sync that provisioned the user, or an administrator. */
@@ -37,6 +37,8 @@ export interface BindingFilter {
   nocobaseUserId?: number;
   wecomUserid?: string;
   phone?: string;
+  /** Any one of these matches (a free-text search: userid fragment, phone, NocoBase users). */
+  anyOf?: { wecomUseridContains: string; phone: string | null; nocobaseUserIds: number[] };
 }
 
 const COLUMNS = `id, authenticator_id, wecom_userid, nocobase_user_id, phone, source, first_in_client_auth_at,
@@ -141,6 +143,12 @@ export class BindingsRepository {
     if (filter.nocobaseUserId !== undefined) add('nocobase_user_id', filter.nocobaseUserId);
     if (filter.wecomUserid !== undefined) add('wecom_userid', filter.wecomUserid);
     if (filter.phone !== undefined) add('phone', filter.phone);
+    if (filter.anyOf) {
+      const { wecomUseridContains, phone, nocobaseUserIds } = filter.anyOf;
+      where.push(
+        `(wecom_userid ILIKE $${params.push(containsPattern(wecomUseridContains))} OR phone = $${params.push(phone)} OR nocobase_user_id = ANY($${params.push(nocobaseUserIds)}::bigint[]))`,
+      );
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const { rows, count } = await selectPage<Record<string, unknown>>(
       this.dataSource,

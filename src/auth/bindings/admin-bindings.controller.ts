@@ -11,6 +11,10 @@ import { AdminBindingsService, type AdminActor } from './admin-bindings.service'
 import { CreateBindingDto } from './dto/create-binding.dto';
 import { ListBindingsQueryDto } from './dto/list-bindings.dto';
 import { normalizePhone } from '../../users/phone';
+import { NocobaseUsersRepository, type NocobaseUser } from '../../nocobase/nocobase-users.repository';
+
+/** NocoBase users a name search may match before the bindings are filtered by them. */
+const SEARCH_USER_LIMIT = 500;
 
 @ApiTags('admin: bindings')
 @ApiBearerAuth()
@@ -22,6 +26,7 @@ export class AdminBindingsController {
     private readonly admin: AdminBindingsService,
     private readonly authenticators: AuthenticatorsService,
     private readonly config: AppConfig,
+    private readonly users: NocobaseUsersRepository,
   ) {}
 
   @Get()
@@ -29,14 +34,28 @@ export class AdminBindingsController {
   async list(@Query() q: ListBindingsQueryDto) {
     const names = new Map((await this.authenticators.list()).map((a) => [a.id, a.name]));
     const authenticatorId = q.authenticator === undefined ? undefined : (await this.authenticators.get(q.authenticator)).id;
-    const phone = q.phone === undefined ? undefined : (normalizePhone(q.phone, this.config.auth.phoneDefaultRegion) ?? q.phone);
-    const { rows, count } = await this.bindings.list({ authenticatorId, nocobaseUserId: q.userId, wecomUserid: q.userid, phone }, q.page, q.pageSize);
+    const phone = q.phone === undefined ? undefined : this.phoneKey(q.phone);
+    const anyOf = q.q?.trim() ? await this.searchTerms(q.q.trim()) : undefined;
+    const { rows, count } = await this.bindings.list({ authenticatorId, nocobaseUserId: q.userId, wecomUserid: q.userid, phone, anyOf }, q.page, q.pageSize);
+    const users = await this.users.findByIds([...new Set(rows.map((b) => b.nocobaseUserId))]);
     return Page.of(
-      rows.map((b) => toBindingView(b, names.get(b.authenticatorId) ?? null)),
+      rows.map((b) => ({ ...toBindingView(b, names.get(b.authenticatorId) ?? null), user: userView(users.get(b.nocobaseUserId)) })),
       count,
       q.page,
       q.pageSize,
     );
+  }
+
+  /** A phone as bindings store it (E.164), or the text as typed when it is no phone. */
+  private phoneKey(text: string): string {
+    return normalizePhone(text, this.config.auth.phoneDefaultRegion) ?? text;
+  }
+
+  /** What one search box matches: a userid fragment, a phone in any spelling, NocoBase users by name or email, a user id. */
+  private async searchTerms(text: string) {
+    const nocobaseUserIds = await this.users.searchIds(text, SEARCH_USER_LIMIT);
+    if (/^\d{1,15}$/.test(text)) nocobaseUserIds.push(Number(text));
+    return { wecomUseridContains: text, phone: normalizePhone(text, this.config.auth.phoneDefaultRegion), nocobaseUserIds };
   }
 
   @Post()
@@ -81,4 +100,9 @@ function toBindingView(b: Binding, authenticator: string | null) {
     suspendedAt: b.suspendedAt,
     createdAt: b.createdAt,
   };
+}
+
+/** Who the binding points at, as NocoBase shows them; null when the user no longer exists. */
+function userView(user: NocobaseUser | undefined) {
+  return user ? { id: user.id, nickname: user.nickname, username: user.username, email: user.email } : null;
 }

@@ -83,6 +83,16 @@ export class LoginAuditRepository {
     );
     return { rows: rows.map(toRow), count };
   }
+
+  /** The latest refusal per WeCom error code over the last `days`: what WeCom's console needs fixing (50001, 60020, …). */
+  async recentWecomErrors(authenticatorId: number, days: number): Promise<{ at: Date; code: string; message: string | null }[]> {
+    return this.dataSource.query(
+      `SELECT * FROM (SELECT DISTINCT ON (code) at, code, message FROM ${this.table}
+          WHERE authenticator_id = $1 AND code LIKE 'WECOM\\_%' AND at > now() - make_interval(days => $2) ORDER BY code, at DESC) latest
+        ORDER BY at DESC`,
+      [authenticatorId, days],
+    );
+  }
 }
 
 function toRow(r: Record<string, unknown>): LoginAuditRow {

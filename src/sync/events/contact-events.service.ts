@@ -12,6 +12,7 @@ import type { SyncRun } from '../runs/sync-runs.repository';
 import { SyncException } from '../sync.exception';
 import { SyncService } from '../sync.service';
 import { checkContactEvent, excerpt, InvalidContactEvent, parseContactEvent } from './contact-event';
+import { CallbackStatusRepository } from './callback-status.repository';
 import { ContactEventsRepository, type ContactEvent } from './contact-events.repository';
 
 /** The query WeCom signs; anything else (an array from a repeated parameter) counts as missing. */
@@ -60,15 +61,18 @@ export class ContactEventsService implements OnModuleDestroy {
     private readonly bindings: BindingsRepository,
     private readonly mirror: DirectoryMirrorRepository,
     private readonly sync: SyncService,
+    private readonly status: CallbackStatusRepository,
   ) {}
 
   /** The URL check WeCom makes when the callback is saved: answer the decrypted echostr. */
   verifyUrl(name: string, q: CallbackQuery, ip: string | undefined): Promise<string> {
     return this.logRefusal(name, ip, async () => {
-      const { crypto } = await this.cryptoFor(name);
+      const { authenticator, crypto } = await this.cryptoFor(name);
       const echostr = text(q.echostr);
       if (!echostr) throw new SyncException('CALLBACK_MALFORMED', 'echostr is missing');
-      return this.open(crypto, q, echostr);
+      const echo = await this.opened(authenticator, () => this.open(crypto, q, echostr));
+      await this.status.urlVerified(authenticator.id);
+      return echo;
     });
   }
 
@@ -78,7 +82,7 @@ export class ContactEventsService implements OnModuleDestroy {
       const { authenticator, crypto } = await this.cryptoFor(name);
       const encrypted = /<Encrypt><!\[CDATA\[([^\]]*)\]\]><\/Encrypt>/.exec(body)?.[1] ?? /<Encrypt>([^<]*)<\/Encrypt>/.exec(body)?.[1];
       if (!encrypted) throw new SyncException('CALLBACK_MALFORMED', 'the body has no <Encrypt> element');
-      const plain = this.open(crypto, q, encrypted);
+      const plain = await this.opened(authenticator, () => this.open(crypto, q, encrypted));
       const key = createHash('sha256').update(plain).digest('base64url');
       let event;
       try {
@@ -90,6 +94,7 @@ export class ContactEventsService implements OnModuleDestroy {
         throw new SyncException('CALLBACK_MALFORMED', `the event was refused: ${error.message}`);
       }
       const fresh = await this.events.record(authenticator.id, key, event.ChangeType, event);
+      await this.status.eventReceived(authenticator.id);
       if (fresh) this.schedule(authenticator.id);
       return { duplicate: !fresh };
     });
@@ -233,6 +238,16 @@ export class ContactEventsService implements OnModuleDestroy {
       );
     }
     return { authenticator, crypto: new CallbackCrypto(authenticator.callbackToken, authenticator.callbackAesKey, authenticator.corpId) };
+  }
+
+  /** Opens a callback, keeping a refusal where the settings page shows it (a Token or key unlike WeCom's looks like this). */
+  private async opened<T>(authenticator: Authenticator, open: () => T): Promise<T> {
+    try {
+      return open();
+    } catch (error) {
+      if (error instanceof AppException) await this.status.refused(authenticator.id, `${error.code}: ${error.message}`);
+      throw error;
+    }
   }
 
   /** Signature, then the timestamp window, then decryption: what WeCom signed, recently, for us. */

@@ -240,6 +240,17 @@ export class SyncRunsRepository {
     return { rows: rows.map(toRun), count };
   }
 
+  /** The latest failed run per WeCom error code over the last `days`. */
+  async recentWecomErrors(authenticatorId: number, days: number): Promise<{ at: Date; code: string; message: string | null }[]> {
+    return this.dataSource.query(
+      `SELECT * FROM (SELECT DISTINCT ON (error_code) finished_at AS at, error_code AS code, error AS message FROM ${this.runs}
+          WHERE authenticator_id = $1 AND error_code LIKE 'WECOM\\_%' AND finished_at > now() - make_interval(days => $2)
+          ORDER BY error_code, finished_at DESC) latest
+        ORDER BY at DESC`,
+      [authenticatorId, days],
+    );
+  }
+
   async listItems(runId: number, filter: { action?: string; outcome?: string }, page: number, pageSize: number): Promise<{ rows: RunItem[]; count: number }> {
     const where = `WHERE run_id = $1 AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR outcome = $3)`;
     const params = [runId, filter.action ?? null, filter.outcome ?? null];

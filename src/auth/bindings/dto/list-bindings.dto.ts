@@ -19,6 +19,14 @@ export class ListBindingsQueryDto extends PageQueryDto {
   @IsSingleLine(64)
   userid?: string;
 
+  @ApiPropertyOptional({
+    description: 'Free text: part of a WeCom userid, a phone in any spelling, or part of a NocoBase nickname, username or email',
+    maxLength: 100,
+  })
+  @IsOptional()
+  @IsSingleLine(100)
+  q?: string;
+
   @ApiPropertyOptional({ description: 'Phone, any spelling', maxLength: 32 })
   @IsOptional()
   @IsSingleLine(32)
