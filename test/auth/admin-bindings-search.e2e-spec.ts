@@ -38,6 +38,8 @@ describe.each(NAMING_MODES)('GET /api/admin/bindings?q= (%s)', (naming) => {
           { userid: 'lina', name: '李娜', department: [1], mobile: '13900000002' },
           { userid: 'wangfang', name: '王芳', department: [1], mobile: '13900000003' },
           { userid: 'wang_100', name: '王一百', department: [1], mobile: '13900000004' },
+          // Shares no phone with WeCom: bound by an administrator, so the binding holds no phone.
+          { userid: 'zhaolei', name: '赵磊', department: [1] },
         ],
       },
     });
@@ -49,6 +51,9 @@ describe.each(NAMING_MODES)('GET /api/admin/bindings?q= (%s)', (naming) => {
     // First in-client logins bind each member to the NocoBase user with their phone.
     const driver = new WecomLoginDriver(bridge.app);
     for (const userid of ['lina', 'wangfang', 'wang_100']) expect((await driver.login(userid, { inClient: true })).status).toBe(302);
+    const zhao = await insertNocobaseUser(db, nb, { nickname: 'Zhao Lei', phone: '(139) 0000-0009' });
+    const bound = await request(bridge.app.getHttpServer()).post('/api/admin/bindings').set(admin).send({ authenticator: 'wecom', wecomUserid: 'zhaolei', userId: zhao });
+    expect(bound.status).toBe(201);
   });
   afterAll(async () => {
     await bridge?.close();
@@ -58,6 +63,10 @@ describe.each(NAMING_MODES)('GET /api/admin/bindings?q= (%s)', (naming) => {
 
   it('finds a binding by phone in any spelling', async () => {
     for (const phone of ['13900000002', '+86 139 0000 0002', '139-0000-0002', '+8613900000002']) expect(await userids(phone)).toEqual(['lina']);
+  });
+
+  it("finds a binding that holds no phone by its NocoBase user's phone", async () => {
+    expect(await userids('+86 139 0000 0009')).toEqual(['zhaolei']);
   });
 
   it('finds bindings by part of the userid, and by the NocoBase name, email or id', async () => {

@@ -69,6 +69,7 @@ describe('GET /api/admin/authenticators/:name/check', () => {
 
   it('shows both secrets working, the callback never verified, the next five runs and the console values', async () => {
     const body = await check();
+    expect(body).toMatchObject({ authenticator: 'wecom', enabled: true, declaredByEnv: true });
     expect(body.credentials).toEqual({ app: { configured: true, ok: true, departments: 2 }, contactSync: { configured: true, ok: true, departments: 2 } });
     expect(body.callback).toMatchObject({ configured: true, urlVerifiedAt: null, lastEventAt: null, lastRefusal: null, pendingEvents: 0 });
     expect(body.schedule.cron).toBe('30 2 * * *');

@@ -11,6 +11,7 @@ import { AdminBindingsService, type AdminActor } from './admin-bindings.service'
 import { CreateBindingDto } from './dto/create-binding.dto';
 import { ListBindingsQueryDto } from './dto/list-bindings.dto';
 import { normalizePhone } from '../../users/phone';
+import { nocobaseUsersWithPhone } from '../../users/phone-owners';
 import { NocobaseUsersRepository, type NocobaseUser } from '../../nocobase/nocobase-users.repository';
 
 /** NocoBase users a name search may match before the bindings are filtered by them. */
@@ -53,9 +54,13 @@ export class AdminBindingsController {
 
   /** What one search box matches: a userid fragment, a phone in any spelling, NocoBase users by name or email, a user id. */
   private async searchTerms(text: string) {
+    const region = this.config.auth.phoneDefaultRegion;
     const nocobaseUserIds = await this.users.searchIds(text, SEARCH_USER_LIMIT);
     if (/^\d{1,15}$/.test(text)) nocobaseUserIds.push(Number(text));
-    return { wecomUseridContains: text, phone: normalizePhone(text, this.config.auth.phoneDefaultRegion), nocobaseUserIds };
+    const phone = normalizePhone(text, region);
+    // The member's binding may not hold the phone (bound by an administrator, or by a QR login): their NocoBase user does.
+    if (phone) nocobaseUserIds.push(...(await nocobaseUsersWithPhone(this.users, phone, region)).map((u) => u.id));
+    return { wecomUseridContains: text, phone, nocobaseUserIds };
   }
 
   @Post()

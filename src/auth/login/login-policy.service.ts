@@ -5,7 +5,8 @@ import { AdvisoryLockService } from '../../database/advisory-lock.service';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { NocobaseUsersRepository, type NocobaseUser } from '../../nocobase/nocobase-users.repository';
 import { BindingsRepository, type Binding } from '../../users/bindings.repository';
-import { nationalDigits, normalizePhone, storedPhoneForm } from '../../users/phone';
+import { normalizePhone, storedPhoneForm } from '../../users/phone';
+import { nocobaseUsersWithPhone } from '../../users/phone-owners';
 import type { Authenticator } from '../authenticators/authenticator';
 import { AuthException } from '../auth.exception';
 
@@ -93,9 +94,7 @@ export class LoginPolicyService {
       const holder = await this.bindings.findByPhone(authenticator.id, phone, manager);
       if (holder) throw phoneConflict(`this mobile number is already bound to WeCom member ${holder.wecomUserid}`);
 
-      const matches = (await this.users.findPhoneCandidates(nationalDigits(phone), manager)).filter(
-        (u) => normalizePhone(u.phone, this.config.auth.phoneDefaultRegion) === phone,
-      );
+      const matches = await nocobaseUsersWithPhone(this.users, phone, this.config.auth.phoneDefaultRegion, manager);
       if (matches.length > 1) {
         throw phoneConflict(`several NocoBase users (ids ${matches.map((u) => u.id).join(', ')}) have this mobile number; an administrator must resolve it`);
       }

@@ -45,6 +45,8 @@ export class AuthenticatorCheckService {
     return {
       authenticator: authenticator.name,
       enabled: authenticator.enabled,
+      /** Settings come from the bridge's environment (WECOM_*) and are changed there, not through the API. */
+      declaredByEnv: authenticator.declaredByEnv,
       credentials: { app, contactSync },
       callback: {
         configured: Boolean(authenticator.callbackToken && authenticator.callbackAesKey),
