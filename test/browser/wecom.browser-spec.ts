@@ -1,3 +1,4 @@
+import { adminScenarios } from './admin-scenarios';
 import { loginScenarios, TITLE } from './login-scenarios';
 import { settingsScenarios } from './settings-scenarios';
 import { browserSessions, NB_AUTHENTICATOR, startWorld, type World } from './world';
@@ -58,4 +59,5 @@ describe('WeCom sign-in with the NocoBase plugin, in Chromium', () => {
 
   describe('signing in', () => loginScenarios(() => world, sessions, state));
   describe('the settings form', () => settingsScenarios(() => world, sessions));
+  describe('the WeCom settings page', () => adminScenarios(() => world, sessions, state));
 });

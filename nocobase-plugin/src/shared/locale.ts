@@ -32,10 +32,15 @@ const zhCN: Record<string, string> = {
 
 export type Translate = (text: string, vars?: Record<string, string>) => string;
 
-export function translator(language: string | undefined): Translate {
-  const dict = language && /^zh\b/i.test(language) ? zhCN : {};
-  return (text, vars = {}) => (dict[text] ?? text).replace(/\{\{(\w+)\}\}/g, (m, k: string) => (k in vars ? vars[k] : m));
+/** A translator over one dictionary of Chinese texts keyed by their English. */
+export function translatorFor(chinese: Record<string, string>): (language: string | undefined) => Translate {
+  return (language) => {
+    const dict = language && /^zh\b/i.test(language) ? chinese : {};
+    return (text, vars = {}) => (dict[text] ?? text).replace(/\{\{(\w+)\}\}/g, (m, k: string) => (k in vars ? vars[k] : m));
+  };
 }
+
+export const translator = translatorFor(zhCN);
 
 /** Every English key has a Chinese text (the unit spec checks it). */
 export const CHINESE_KEYS = Object.keys(zhCN);

@@ -32,8 +32,27 @@ declare module '@nocobase/server' {
 interface HostAuthPlugin {
   registerType(authType: string, options: Record<string, unknown>): void;
 }
+/** NocoBase's API client (both clients): axios underneath, the session token in `auth`. */
+interface HostApiClient {
+  auth: { token: string | null };
+  request<T = unknown>(config: { url: string; method?: string; params?: object; data?: object }): Promise<{ data: T }>;
+}
 interface HostApp {
   pm: { get(name: string): HostAuthPlugin | undefined };
+  apiClient: HostApiClient;
+  /** Classic client: one page per key under /admin/settings/<key>. */
+  pluginSettingsManager: {
+    add(key: string, options: { title: string; icon?: string; Component: import('react').ComponentType; aclSnippet?: string }): void;
+  };
+}
+/** client-v2: a menu entry plus its page(s) as tabs, each loaded on demand. */
+interface HostAppV2 {
+  pm: { get(name: string): HostAuthPlugin | undefined };
+  apiClient: HostApiClient;
+  pluginSettingsManager: {
+    addMenuItem(options: { key: string; title: string; icon?: string; aclSnippet?: string }): void;
+    addPageTabItem(options: { menuKey: string; key: string; title: string; componentLoader: () => Promise<{ default: import('react').ComponentType }> }): void;
+  };
 }
 
 declare module '@nocobase/client' {
@@ -47,7 +66,7 @@ declare module '@nocobase/client' {
 
 declare module '@nocobase/client-v2' {
   export class Plugin {
-    app: HostApp;
+    app: HostAppV2;
     load(): Promise<void>;
   }
 }
@@ -62,24 +81,46 @@ declare module 'react-i18next' {
 
 declare module 'antd' {
   import type { CSSProperties, ComponentType, ReactNode } from 'react';
+  /**
+   * The settings page's components (Table, Tabs, Select, …) have wide prop types in antd; only what this plugin passes
+   * is checked by its own code and the browser suite, so their props are left open here.
+   */
+  type OpenProps = Record<string, unknown> & { children?: ReactNode; style?: CSSProperties };
+  export const Card: ComponentType<OpenProps>;
+  export const Descriptions: ComponentType<OpenProps> & { Item: ComponentType<OpenProps> };
+  export const Drawer: ComponentType<OpenProps>;
+  export const Empty: ComponentType<OpenProps>;
+  export const Progress: ComponentType<OpenProps>;
+  export const Select: ComponentType<OpenProps>;
+  export const Spin: ComponentType<OpenProps>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  export const Table: ComponentType<
+    OpenProps & { columns: Array<{ title?: ReactNode; dataIndex?: string; width?: number; render?: (...args: any[]) => ReactNode }> }
+  >;
+  export const Tabs: ComponentType<OpenProps>;
+  export const Tag: ComponentType<OpenProps>;
+  export const Typography: {
+    Text: ComponentType<OpenProps>;
+    Title: ComponentType<OpenProps>;
+    Paragraph: ComponentType<OpenProps>;
+  };
+  export const Modal: ComponentType<OpenProps> & { confirm(options: Record<string, unknown>): void };
   type DataAttributes = { [key: `data-${string}`]: string };
   export const Alert: ComponentType<
-    { type: 'success' | 'info' | 'warning' | 'error'; showIcon?: boolean; message: ReactNode; description?: ReactNode } & DataAttributes
+    OpenProps & { type: 'success' | 'info' | 'warning' | 'error'; showIcon?: boolean; message: ReactNode; description?: ReactNode }
   >;
   export const Button: ComponentType<
-    {
-      block?: boolean;
+    OpenProps & {
+      type?: 'primary' | 'default' | 'link';
+      danger?: boolean;
       size?: 'small' | 'middle' | 'large';
       disabled?: boolean;
       loading?: boolean;
-      icon?: ReactNode;
-      style?: CSSProperties;
       onClick?: () => void;
-      children?: ReactNode;
-    } & DataAttributes
+    }
   >;
-  export const Space: ComponentType<{ direction?: 'vertical' | 'horizontal'; style?: CSSProperties; children?: ReactNode } & DataAttributes>;
-  export const Input: ComponentType<{ placeholder?: string }>;
+  export const Space: ComponentType<OpenProps & { direction?: 'vertical' | 'horizontal' }>;
+  export const Input: ComponentType<OpenProps> & { Search: ComponentType<OpenProps> };
   export const Checkbox: ComponentType<{ children?: ReactNode }>;
   interface FormInstance {
     getFieldValue(name: string | Array<string | number>): unknown;
