@@ -134,6 +134,38 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
     copyToDocs(await shot(page, 'sync-done'), 'admin-sync.png');
   });
 
+  scenario('stops a sync that would offboard too many, and runs it anyway after a confirmation that shows the numbers', async () => {
+    const directory = w().emu.directory;
+    const leaving = [...directory.allMembers()].filter((m) => m.userid.startsWith('new')).map((m) => m.userid);
+    for (const userid of leaving) directory.removeMember(userid);
+    await openPage();
+    await tab(/^Sync$/);
+    await page.locator('[data-wecom-admin-action="sync-now"]').click();
+    await confirmDialog(page).getByRole('button', { name: 'Sync now' }).click();
+    await page.locator('[data-wecom-admin-active-run][data-status="aborted"]').waitFor({ timeout: 120_000 });
+    const runAnyway = page.locator('[data-wecom-admin-run-anyway]').first();
+    await runAnyway.waitFor();
+    await runAnyway.click();
+    // The confirmation repeats what stopped the run: how many members it would offboard against the threshold.
+    const confirm = confirmDialog(page);
+    await confirm
+      .getByText(new RegExp(`${leaving.length}`))
+      .first()
+      .waitFor();
+    await shot(page, 'run-anyway-confirm');
+    await confirm.getByRole('button', { name: 'Run anyway' }).click();
+    await page.locator('[data-wecom-admin-active-run][data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await page.locator('[data-wecom-admin-active-run]').getByText(`members suspend ${leaving.length}`).waitFor();
+    await shot(page, 'run-anyway-done');
+  });
+
+  scenario('opens in client-v2 as well', async () => {
+    await page.goto(`${w().nocobase.url}/v${PAGE}`);
+    await page.locator('[data-wecom-admin-page]').waitFor({ timeout: 120_000 });
+    await page.locator('[data-wecom-admin-tab="setup"]').getByText('token OK, reads').first().waitFor();
+    await shot(page, 'client-v2');
+  });
+
   scenario("finds a member's binding by phone in another spelling and unbinds it; the refusal that follows is in the audit", async () => {
     await openPage();
     await tab(/^Bindings$/);
