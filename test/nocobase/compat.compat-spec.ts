@@ -88,6 +88,28 @@ describe.each(MODES)(`bridge against a live NocoBase ${NOCOBASE_VERSION} (%s)`, 
     expect(company.children[0].children.map((d: { title: string }) => d.title)).toEqual(['后端组']);
   });
 
+  it('changes nothing when it syncs the same directory again', async () => {
+    const again = await sync();
+    expect(again).toMatchObject({ status: 'succeeded', rowsWritten: 0 });
+    expect(again.counts.departments).toMatchObject({ create: 0, update: 0, move: 0 });
+    expect(again.counts.members).toMatchObject({ create: 0, update: 0 });
+    expect(again.counts.members!.unchanged + again.counts.members!.skip).toBe(DIRECTORY.members.length);
+    const titles = (await nocobase.api(root, 'GET', 'departments:list?paginate=false')).body.data.map((d: { title: string }) => d.title);
+    expect(titles.filter((t: string) => t === '研发部')).toHaveLength(1);
+  });
+
+  it('creates only what is new when WeCom gains a department and a member', async () => {
+    emu.directory.addDepartment({ id: 40, name: '新组', parentid: 2 }, { silent: true });
+    emu.directory.addMember({ userid: 'newbie', name: '新人', department: [40], mobile: '13600000040' }, { silent: true });
+    const next = await sync();
+    expect(next).toMatchObject({ status: 'succeeded' });
+    expect(next.counts.departments).toMatchObject({ create: 1, update: 0, move: 0 });
+    expect(next.counts.members).toMatchObject({ create: 1, update: 0 });
+    emu.directory.removeMember('newbie');
+    emu.directory.removeDepartment(40);
+    expect(await sync(true)).toMatchObject({ status: 'succeeded' });
+  });
+
   it('accepts a bridge-minted token, and the user can call NocoBase with the default role', async () => {
     const token = await login('syncme');
     const res = await check(token);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Authenticator } from '../../auth/authenticators/authenticator';
 import { AppConfig } from '../../config/app-config';
+import { NocobaseDepartmentsRepository } from '../../nocobase/nocobase-departments.repository';
 import { NocobaseUsersRepository, type DirectoryUserFields } from '../../nocobase/nocobase-users.repository';
 import { BindingsRepository } from '../../users/bindings.repository';
 import { normalizePhone } from '../../users/phone';
@@ -30,6 +31,7 @@ export class SyncPlanningService {
     private readonly bindings: BindingsRepository,
     private readonly users: NocobaseUsersRepository,
     private readonly config: AppConfig,
+    private readonly departments: NocobaseDepartmentsRepository,
   ) {}
 
   async plan(
@@ -39,7 +41,11 @@ export class SyncPlanningService {
     onProgress: (done: number, total: number) => void,
   ): Promise<SyncPlan> {
     const contacts = await this.contactsInUse(snapshot);
-    const planner = new DirectoryPlanner(snapshot, await this.mirror.departmentMap(authenticator.id), contacts, {
+    // Without NocoBase's departments plugin there is nowhere to put departments or memberships: plan none, rather
+    // than report creates that are never written and planned again by every run.
+    const tree = this.departments.available ? snapshot : { ...snapshot, departments: [] };
+    const mapped = this.departments.available ? await this.mirror.departmentMap(authenticator.id) : [];
+    const planner = new DirectoryPlanner(tree, mapped, contacts, {
       provisionOnSync: authenticator.provisionOnSync,
       offboarding: authenticator.offboarding,
       thresholdPercent: authenticator.offboardingThresholdPercent,
