@@ -22,6 +22,8 @@ export interface HostAuthenticator {
 export interface AdminHost {
   /** The signed-in admin's NocoBase session token: the bridge checks it (root or admin role). */
   token(): string | null;
+  /** Has NocoBase renew the session (its token) when the bridge no longer knows it. */
+  renew(): Promise<void>;
   listAuthenticators(): Promise<HostAuthenticator[]>;
   searchUsers(text: string): Promise<NocobaseUserOption[]>;
 }
@@ -71,7 +73,7 @@ export function WecomAdminPage({ host }: { host: AdminHost }) {
 function AuthenticatorPanel({ host, authenticator, t }: { host: AdminHost; authenticator: HostAuthenticator; t: AdminContext['t'] }) {
   const bridgeUrl = normalizeBridgeUrl(authenticator.options?.bridgeUrl);
   const name = bridgeAuthenticatorName(authenticator.options?.bridgeAuthenticator);
-  const ctx = useMemo<AdminContext | null>(() => (bridgeUrl ? { api: bridgeApi(bridgeUrl, host.token), name, t } : null), [bridgeUrl, name, t]);
+  const ctx = useMemo<AdminContext | null>(() => (bridgeUrl ? { api: bridgeApi(bridgeUrl, host), name, t } : null), [bridgeUrl, name, t]);
   const check = useLoad(
     () =>
       ctx

@@ -11,6 +11,8 @@ export const SETTINGS_ICON = 'WechatWorkOutlined';
 export function adminHost(api: HostApiClient): AdminHost {
   return {
     token: () => api.auth.token,
+    // NocoBase renews an expired token on any authenticated request and its client keeps the new one.
+    renew: async () => void (await api.request({ url: 'auth:check' })),
     async listAuthenticators() {
       const res = await api.request<{ data: HostAuthenticator[] }>({
         url: 'authenticators:list',

@@ -42,14 +42,36 @@ export interface BridgeApi {
   delete(path: string): Promise<void>;
 }
 
-export function bridgeApi(bridgeUrl: string, token: () => string | null, fetchImpl: FetchLike = fetch as unknown as FetchLike): BridgeApi {
+/** What the page knows of the admin's NocoBase session: the current token, and a way to have NocoBase renew it. */
+export interface Session {
+  token(): string | null;
+  /**
+   * Asks NocoBase about the session, which renews an expired token (NocoBase replaces it and its client keeps the new
+   * one): the bridge refuses the old one the moment NocoBase has renewed it.
+   */
+  renew(): Promise<void>;
+}
+
+export function bridgeApi(bridgeUrl: string, session: Session, fetchImpl: FetchLike = fetch as unknown as FetchLike): BridgeApi {
   const base = bridgeUrl.replace(/\/+$/, '');
 
   async function call<T>(method: string, path: string, query?: Query, body?: object): Promise<Answer<T>> {
+    try {
+      return await once<T>(method, path, query, body);
+    } catch (error) {
+      if (!(error instanceof BridgeError) || error.code !== 'ADMIN_AUTH_REQUIRED') throw error;
+      const before = session.token();
+      await session.renew().catch(() => undefined);
+      if (session.token() === before) throw error;
+      return once<T>(method, path, query, body);
+    }
+  }
+
+  async function once<T>(method: string, path: string, query?: Query, body?: object): Promise<Answer<T>> {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
     const url = `${base}${path}${search.size ? `?${search}` : ''}`;
-    const bearer = token();
+    const bearer = session.token();
     const headers: Record<string, string> = { Accept: 'application/json', ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}) };
     if (body) headers['Content-Type'] = 'application/json';
     let res: { status: number; json(): Promise<unknown> };
