@@ -24,6 +24,8 @@ export interface EmbeddedPostgresOptions {
    * interleaves with another group's statements; see SessionScheduler.
    */
   groups?: string[];
+  /** Groups whose application may wait on a second connection inside its own transaction (NocoBase). */
+  selfWaiting?: string[];
 }
 
 /**
@@ -42,7 +44,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   if (fresh && options.nocobaseSql) await db.exec(options.nocobaseSql);
   const host = options.host ?? '127.0.0.1';
-  const scheduler = new SessionScheduler(db);
+  const scheduler = new SessionScheduler(db, new Set(options.selfWaiting ?? []));
   const servers: PGLiteSocketServer[] = [];
   const urls: Record<string, string> = {};
   for (const group of options.groups ?? ['main']) {
@@ -85,18 +87,21 @@ interface Queued {
 const EXTENDED = new Set([...'PBDECH'].map((c) => c.charCodeAt(0)));
 const SYNC = 'S'.charCodeAt(0);
 const QUERY = 'Q'.charCodeAt(0);
+/** How long a transaction's connection must have been silent before another of a `selfWaiting` group may run. */
+const SELF_WAIT_MS = 250;
 
 /**
  * Runs the protocol messages of every connection, of every group, one at a time on PGlite's one session:
  * - an extended-protocol exchange (Parse … Sync) runs to its end before any other connection's message: its unnamed
  *   statement and portal are session state;
- * - while the session is inside a transaction block, only the group that opened it runs, the opening connection
- *   first. So the bridge's and NocoBase's transactions never interleave: one waits for the other's COMMIT.
- * - within the group, another connection runs only when the one that opened the transaction has nothing queued: an
- *   application that reads on a second pooled connection inside its own transaction (NocoBase's migrations do:
- *   `sequelize.transaction(…)` around a `find` without it) would otherwise wait for itself forever, as it does on
- *   pglite-socket's own queue, which lets only the opening connection in. That read then runs inside the transaction
- *   (it sees its uncommitted rows) instead of beside it — a difference for that application alone.
+ * - while the session is inside a transaction block, only the connection that opened it runs (as pglite-socket's own
+ *   queue does). So the bridge's and NocoBase's transactions never interleave: one waits for the other's COMMIT, and
+ *   neither's ROLLBACK can undo the other's work.
+ * - one exception, for a `selfWaiting` group only: when the connection inside the transaction has sent nothing for
+ *   SELF_WAIT_MS, the next message of another connection of the same group runs. NocoBase's migrations read on a
+ *   second pooled connection inside their own transaction (`sequelize.transaction(…)` around a `find` without it) and
+ *   would otherwise wait for themselves for ever; that read then runs inside the transaction (it sees its rows). The
+ *   delay keeps this to a stuck transaction: a connection between two statements of its own is back well within it.
  */
 export class SessionScheduler {
   private readonly queue: Queued[] = [];
@@ -105,8 +110,14 @@ export class SessionScheduler {
   private lastHandler: number | null = null;
   private exchangeOpen = false;
   private transaction: { handlerId: number; group: string } | null = null;
+  /** When the connection inside the transaction last finished a message. */
+  private ownerIdleSince = 0;
+  private wake: NodeJS.Timeout | null = null;
 
-  constructor(private readonly db: PGlite) {}
+  constructor(
+    private readonly db: PGlite,
+    private readonly selfWaiting: ReadonlySet<string> = new Set(),
+  ) {}
 
   queueFor(group: string): GroupQueue {
     const existing = this.groups.get(group);
@@ -144,8 +155,18 @@ export class SessionScheduler {
   private next(): number {
     if (this.exchangeOpen) return this.queue.findIndex((q) => q.handlerId === this.lastHandler);
     if (this.transaction) {
-      const owner = this.queue.findIndex((q) => q.handlerId === this.transaction!.handlerId);
-      return owner >= 0 ? owner : this.queue.findIndex((q) => q.group === this.transaction!.group);
+      const { handlerId, group } = this.transaction;
+      const owner = this.queue.findIndex((q) => q.handlerId === handlerId);
+      if (owner >= 0 || !this.selfWaiting.has(group)) return owner;
+      const other = this.queue.findIndex((q) => q.group === group);
+      if (other < 0) return -1;
+      const wait = this.ownerIdleSince + SELF_WAIT_MS - Date.now();
+      if (wait <= 0) return other;
+      this.wake ??= setTimeout(() => {
+        this.wake = null;
+        void this.drain();
+      }, wait);
+      return -1;
     }
     return this.queue.length ? 0 : -1;
   }
@@ -176,6 +197,7 @@ export class SessionScheduler {
         this.lastHandler = q.handlerId;
         if (!this.db.isInTransaction()) this.transaction = null;
         else if (!this.transaction) this.transaction = { handlerId: q.handlerId, group: q.group };
+        if (this.transaction) this.ownerIdleSince = Date.now();
         q.resolve(bytes);
       }
     } finally {

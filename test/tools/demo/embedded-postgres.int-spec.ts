@@ -19,9 +19,9 @@ type EmbeddedPostgres = { url: string; urls: Record<string, string>; bootstrappe
  * Starts the embedded database in a child process, as the demo runs it: PGlite loads its WASM
  * through dynamic imports, which Jest's module sandbox does not allow in-process.
  */
-async function startEmbeddedPostgres(dataDir: string | null, groups?: string[]): Promise<EmbeddedPostgres> {
+async function startEmbeddedPostgres(dataDir: string | null, groups?: string[], selfWaiting?: string[]): Promise<EmbeddedPostgres> {
   const options = dataDir ? `dataDir: ${JSON.stringify(dataDir)}, nocobaseSql: require('./tools/demo/nocobase-fixture').nocobaseFixtureSql('snake'),` : '';
-  const script = `require('./tools/demo/embedded-postgres').startEmbeddedPostgres({ ${options} groups: ${JSON.stringify(groups)} })
+  const script = `require('./tools/demo/embedded-postgres').startEmbeddedPostgres({ ${options} groups: ${JSON.stringify(groups)}, selfWaiting: ${JSON.stringify(selfWaiting)} })
     .then((p) => { console.log(JSON.stringify({ url: p.url, urls: p.urls, bootstrapped: p.bootstrapped })); process.on('SIGTERM', () => p.stop().then(() => process.exit(0))); })`;
   const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', script], {
     cwd: join(__dirname, '..', '..', '..'),
@@ -105,7 +105,7 @@ describe('one embedded database for two applications', () => {
   const settled = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
 
   beforeAll(async () => {
-    pg = await startEmbeddedPostgres(null, ['nocobase', 'bridge']);
+    pg = await startEmbeddedPostgres(null, ['nocobase', 'bridge'], ['nocobase']);
     const c = await connect('bridge');
     await c.query('CREATE TABLE t (v int)');
   });
@@ -139,14 +139,28 @@ describe('one embedded database for two applications', () => {
     expect(rows.map((r) => r.v)).toEqual([20]);
   });
 
-  it("lets an application read on a second connection inside its own transaction (NocoBase's migrations do)", async () => {
+  it('lets NocoBase read on a second connection inside its own transaction (its migrations do), once that transaction is stuck', async () => {
     const first = await connect('nocobase');
     const second = await connect('nocobase');
     await first.query('BEGIN');
     await first.query('INSERT INTO t VALUES (30)');
     const read = await settled(second.query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE v = 30'), 3000);
     expect(read).not.toBe('pending'); // pglite-socket's own queue waits here for ever
+    expect((read as { rows: Array<{ n: number }> }).rows[0].n).toBe(1);
     await first.query('COMMIT');
+  });
+
+  it("never lets another of the bridge's connections into its transaction: a ROLLBACK there would undo it", async () => {
+    const first = await connect('bridge');
+    const second = await connect('bridge');
+    await first.query('BEGIN');
+    await first.query('INSERT INTO t VALUES (40)');
+    const other = second.query('INSERT INTO t VALUES (41)');
+    expect(await settled(other, 1000)).toBe('pending');
+    await first.query('ROLLBACK');
+    await other;
+    const { rows } = await first.query<{ v: number }>('SELECT v FROM t WHERE v >= 40 ORDER BY v');
+    expect(rows.map((r) => r.v)).toEqual([41]);
   });
 
   it('keeps each parameterised query (Parse … Sync) whole among concurrent connections', async () => {
