@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { appCommand } from '../nocobase/app';
 
@@ -9,6 +9,11 @@ const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 export const NOCOBASE_VERSION = process.env.NOCOBASE_VERSION ?? '2.2.15';
 const PLUGIN = JSON.parse(readFileSync(join(ROOT, 'nocobase-plugin', 'package.json'), 'utf8')).name as string;
+/**
+ * Enabled by the demo: the plugin, and NocoBase's departments (not enabled by `install -f`), so the sync's departments
+ * and memberships show in NocoBase; without it the bridge plans the departments on every run and applies none.
+ */
+const ENABLED = [PLUGIN, '@nocobase/plugin-departments'];
 /** NocoBase's root account from `install -f` (tools/nocobase/app.js sets INIT_ROOT_*). */
 export const NOCOBASE_ROOT = { email: 'admin@nocobase.com', password: 'admin123' };
 /** As measured here: `npm install` of @nocobase/app 2.2.15 from the registry, and install -f + pm add + pm enable. */
@@ -47,17 +52,27 @@ export async function startNocobase(
   const base = { dir: cache, databaseUrl: options.databaseUrl, port: options.port, appKey: options.appKey, storage };
   const marker = join(storage, 'prepared.json');
 
-  if (!existsSync(marker)) {
+  const prepared = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { plugins?: string[] }) : null;
+  if (!prepared) {
     console.log(`Preparing NocoBase in ${storage}: install -f, then the plugin with pm add and pm enable (${PREPARE_TIME}; first run only)…`);
     const started = Date.now();
     await nocobase(base, logFile, ['install', '-f']);
     const tgz = await packPlugin();
     await nocobase(base, logFile, ['pm', 'add', tgz]);
-    await nocobase(base, logFile, ['pm', 'enable', PLUGIN]);
+    await nocobase(base, logFile, ['pm', 'enable', ...ENABLED]);
     writeFileSync(
       marker,
-      JSON.stringify({ version: NOCOBASE_VERSION, plugin: PLUGIN, sha256: createHash('sha256').update(readFileSync(tgz)).digest('hex') }, null, 2),
+      JSON.stringify({ version: NOCOBASE_VERSION, plugins: ENABLED, sha256: createHash('sha256').update(readFileSync(tgz)).digest('hex') }, null, 2),
     );
+    timings.prepare = seconds(started);
+  } else {
+    linkPlugin(cache, storage);
+  }
+  if (prepared && ENABLED.some((p) => !prepared.plugins?.includes(p))) {
+    // A data folder an earlier demo prepared, before it enabled NocoBase's departments.
+    const started = Date.now();
+    await nocobase(base, logFile, ['pm', 'enable', ...ENABLED]);
+    writeFileSync(marker, JSON.stringify({ ...prepared, plugins: ENABLED }, null, 2));
     timings.prepare = seconds(started);
   }
 
@@ -166,6 +181,20 @@ async function ensureInstalled(timings: Record<string, number>): Promise<string>
   });
   if (!installed) timings.install = seconds(started);
   return cache;
+}
+
+/**
+ * `pm add` unpacked the plugin into this demo's storage and linked it into the shared NocoBase's node_modules, where
+ * the browser suite (or another demo folder) may since have linked its own copy or removed the link. NocoBase's `start`
+ * links it again, but `pm` commands before it need it, and this demo should run its own copy: link it back.
+ */
+function linkPlugin(cache: string, storage: string): void {
+  const unpacked = join(storage, 'plugins', ...PLUGIN.split('/'));
+  if (!existsSync(unpacked)) return;
+  const link = join(cache, 'node_modules', ...PLUGIN.split('/'));
+  mkdirSync(dirname(link), { recursive: true });
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync(unpacked, link, 'dir');
 }
 
 /** `npm run plugin:pack`; its last line is the tarball. */
