@@ -316,7 +316,7 @@ ${nocobase}
   }
   Demo data                     ${g.dataDir}   (npm run demo -- --reset starts afresh)
     WeCom directory             ${g.directoryFile}   (${g.directoryGenerated ? 'generated now' : 'loaded'}; edits through the emulator are saved there)${g.nocobaseLog ? `\n    NocoBase's log              ${g.nocobaseLog}` : ''}
-  Memory (RSS)                  ${memory || 'not measured on this system'}
+  Memory (RSS) at ready         ${memory ? `${memory}; both settle lower within a minute` : 'not measured on this system'}
   Start-up (s)                  ${Object.entries(g.timings)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}

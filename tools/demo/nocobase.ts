@@ -168,7 +168,7 @@ async function ensureInstalled(timings: Record<string, number>): Promise<string>
   if (!installed) {
     console.log(
       `First run: installing NocoBase ${NOCOBASE_VERSION} (the whole app with its UI) from the npm registry into ${cache}.\n` +
-        `This takes ${INSTALL_TIME} here and needs about 1.5 GB; later runs reuse it. (npm run demo -- --stand-in skips NocoBase.)`,
+        `This takes ${INSTALL_TIME} here and needs about 1 GB; later runs reuse it. (npm run demo -- --stand-in skips NocoBase.)`,
     );
   }
   const args = [join(ROOT, 'tools', 'nocobase', 'install.js'), '--version', NOCOBASE_VERSION, '--dir', cache];
