@@ -100,6 +100,7 @@ const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:46rem;padding:1rem;overflow-wrap:anywhere}
 .banner{background:#fff4d6;border:1px solid #e0b84c;border-radius:6px;padding:.5rem .75rem;font-size:.9rem}
 pre{white-space:pre-wrap;word-break:break-all;background:#f5f5f5;padding:.75rem;border-radius:6px;font-size:.8rem}
+code{white-space:nowrap}
 .error{color:#a40000}.ok{color:#176b17}.button{display:inline-block;padding:.5rem 1rem;background:#2b7cd3;color:#fff;border-radius:6px;text-decoration:none}`;
 
 /** A page of the stand-in: says on every page that it is not NocoBase, and fits a phone's width. */
