@@ -5,6 +5,8 @@ export interface AppCommandOptions {
   port?: number;
   appKey?: string;
   underscored?: boolean;
+  /** NocoBase's storage folder; default <dir>/storage/<database>. */
+  storage?: string;
 }
 
 export function appCommand(options: AppCommandOptions, nocobaseArgs: string[]): { command: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string };

@@ -6,18 +6,19 @@
  * without CDN_BASE_URL `pm:listEnabled` answers 500, without WS_PATH the client never leaves its spinner.
  *   node tools/nocobase/app.js --dir <cache> --database-url <url> [--port 13000] [--app-key <k>] [--underscored] -- <nocobase args…>
  *   e.g. `-- install -f`, `-- pm add <tgz>`, `-- pm enable <package>`, `-- start --port 13000`
- * Each database gets its own storage (plugins, uploads, logs, gateway socket) under <cache>/storage/<database>.
+ * Each database gets its own storage (plugins, uploads, logs, gateway socket) under <cache>/storage/<database>, unless
+ * `storage` names another folder (the demo keeps it beside its database).
  */
 const { spawn } = require('node:child_process');
 const { mkdirSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
 /** `{ command, args, env, cwd }` that run NocoBase's CLI entry with `nocobaseArgs`. */
-function appCommand({ dir, databaseUrl, port = 13000, appKey = 'wecom-bridge-app-key-0123456789abcdef', underscored = false }, nocobaseArgs) {
+function appCommand({ dir, databaseUrl, port = 13000, appKey = 'wecom-bridge-app-key-0123456789abcdef', underscored = false, storage }, nocobaseArgs) {
   dir = resolve(dir);
   const url = new URL(databaseUrl);
   const database = url.pathname.slice(1);
-  const storage = join(dir, 'storage', database);
+  storage = storage ? resolve(storage) : join(dir, 'storage', database);
   mkdirSync(storage, { recursive: true });
   const nodeModules = join(dir, 'node_modules');
   const env = {

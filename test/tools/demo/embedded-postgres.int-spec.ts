@@ -13,15 +13,16 @@ import type { TestDatabase } from '../../utils/test-database';
 import { parseHandoff, WecomLoginDriver } from '../../utils/wecom-login-driver';
 import { emulatorEnv } from '../../utils/emulator-env';
 
-type EmbeddedPostgres = { url: string; bootstrapped: boolean; stop(): Promise<void> };
+type EmbeddedPostgres = { url: string; urls: Record<string, string>; bootstrapped: boolean; stop(): Promise<void> };
 
 /**
  * Starts the embedded database in a child process, as the demo runs it: PGlite loads its WASM
  * through dynamic imports, which Jest's module sandbox does not allow in-process.
  */
-async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
-  const script = `require('./tools/demo/embedded-postgres').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, nocobaseSql: require('./tools/demo/nocobase-fixture').nocobaseFixtureSql('snake') })
-    .then((p) => { console.log(JSON.stringify({ url: p.url, bootstrapped: p.bootstrapped })); process.on('SIGTERM', () => p.stop().then(() => process.exit(0))); })`;
+async function startEmbeddedPostgres(dataDir: string | null, groups?: string[], selfWaiting?: string[]): Promise<EmbeddedPostgres> {
+  const options = dataDir ? `dataDir: ${JSON.stringify(dataDir)}, nocobaseSql: require('./tools/demo/nocobase-fixture').nocobaseFixtureSql('snake'),` : '';
+  const script = `require('./tools/demo/embedded-postgres').startEmbeddedPostgres({ ${options} groups: ${JSON.stringify(groups)}, selfWaiting: ${JSON.stringify(selfWaiting)} })
+    .then((p) => { console.log(JSON.stringify({ url: p.url, urls: p.urls, bootstrapped: p.bootstrapped })); process.on('SIGTERM', () => p.stop().then(() => process.exit(0))); })`;
   const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', script], {
     cwd: join(__dirname, '..', '..', '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -30,7 +31,7 @@ async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres>
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
   });
-  const ready = JSON.parse(line) as { url: string; bootstrapped: boolean };
+  const ready = JSON.parse(line) as Omit<EmbeddedPostgres, 'stop'>;
   return { ...ready, stop: () => new Promise<void>((r) => (child.once('exit', () => r()), child.kill('SIGTERM'))) };
 }
 
@@ -85,5 +86,94 @@ describe('the bridge on embedded PostgreSQL (PGlite)', () => {
     await c.end();
     expect(rows[0].n).toBeGreaterThan(0);
     bridge = { close: async () => undefined } as TestApp;
+  });
+});
+
+/**
+ * The demo's NocoBase and bridge share one PGlite database (the bridge writes NocoBase's users), each through a port
+ * of its own: their transactions must not interleave on PGlite's one session.
+ */
+describe('one embedded database for two applications', () => {
+  let pg: EmbeddedPostgres;
+  const clients: Client[] = [];
+  const connect = async (group: string) => {
+    const c = new Client({ connectionString: pg.urls[group] });
+    await c.connect();
+    clients.push(c);
+    return c;
+  };
+  const settled = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
+
+  beforeAll(async () => {
+    pg = await startEmbeddedPostgres(null, ['nocobase', 'bridge'], ['nocobase']);
+    const c = await connect('bridge');
+    await c.query('CREATE TABLE t (v int)');
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await pg?.stop();
+  });
+
+  it("holds the other application's statements until a transaction commits, so it never sees half of one", async () => {
+    const nocobase = await connect('nocobase');
+    const bridge = await connect('bridge');
+    await nocobase.query('BEGIN');
+    await nocobase.query('INSERT INTO t VALUES (1)');
+    const read = bridge.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
+    expect(await settled(read, 500)).toBe('pending');
+    await nocobase.query('INSERT INTO t VALUES (2)');
+    await nocobase.query('COMMIT');
+    expect((await read).rows[0].n).toBe(2);
+  });
+
+  it("does not make the other application's rollback undo its work", async () => {
+    const nocobase = await connect('nocobase');
+    const bridge = await connect('bridge');
+    await bridge.query('BEGIN');
+    await bridge.query('INSERT INTO t VALUES (10)');
+    const write = nocobase.query('INSERT INTO t VALUES (20)');
+    expect(await settled(write, 300)).toBe('pending');
+    await bridge.query('ROLLBACK');
+    await write;
+    const { rows } = await bridge.query<{ v: number }>('SELECT v FROM t WHERE v >= 10 ORDER BY v');
+    expect(rows.map((r) => r.v)).toEqual([20]);
+  });
+
+  it('lets NocoBase read on a second connection inside its own transaction (its migrations do), once that transaction is stuck', async () => {
+    const first = await connect('nocobase');
+    const second = await connect('nocobase');
+    await first.query('BEGIN');
+    await first.query('INSERT INTO t VALUES (30)');
+    const read = await settled(second.query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE v = 30'), 3000);
+    expect(read).not.toBe('pending'); // pglite-socket's own queue waits here for ever
+    expect((read as { rows: Array<{ n: number }> }).rows[0].n).toBe(1);
+    await first.query('COMMIT');
+  });
+
+  it("never lets another of the bridge's connections into its transaction: a ROLLBACK there would undo it", async () => {
+    const first = await connect('bridge');
+    const second = await connect('bridge');
+    await first.query('BEGIN');
+    await first.query('INSERT INTO t VALUES (40)');
+    const other = second.query('INSERT INTO t VALUES (41)');
+    expect(await settled(other, 1000)).toBe('pending');
+    await first.query('ROLLBACK');
+    await other;
+    const { rows } = await first.query<{ v: number }>('SELECT v FROM t WHERE v >= 40 ORDER BY v');
+    expect(rows.map((r) => r.v)).toEqual([41]);
+  });
+
+  it('keeps each parameterised query (Parse … Sync) whole among concurrent connections', async () => {
+    const all = [await connect('nocobase'), await connect('nocobase'), await connect('bridge'), await connect('bridge')];
+    let wrong = 0;
+    await Promise.all(
+      all.map(async (c, who) => {
+        for (let n = 0; n < 150; n++) {
+          const { rows } = await c.query<{ v: number; who: number }>(`SELECT $1::int AS v, ${who} AS who`, [n]);
+          if (rows[0].v !== n || rows[0].who !== who) wrong += 1;
+        }
+      }),
+    );
+    expect(wrong).toBe(0);
   });
 });
