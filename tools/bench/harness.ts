@@ -111,12 +111,13 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The built bridge (`dist/main.js`) serving HTTP in its own process; resolves once `/health/live` answers.
+ * The built bridge (`dist/main.js`, or BENCH_MAIN: another build to compare with) serving HTTP in its own process;
+ * resolves once `/health/live` answers.
  * Pass `port` when the environment must name the bridge's own URL (WECOM_BRIDGE_URL, where WeCom sends members back).
  */
 export async function startBridgeServer(env: NodeJS.ProcessEnv, port?: number): Promise<{ child: ChildProcess; url: string }> {
   port ??= await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, [process.env.BENCH_MAIN ?? 'dist/main.js'], {
     cwd: ROOT,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
