@@ -4,6 +4,7 @@ import { CreateSyncTables1764057600000 } from './1764057600000-CreateSyncTables'
 import { RunLeasesAndProvisionedUsers1764633600000 } from './1764633600000-RunLeasesAndProvisionedUsers';
 import { LoginAuditRequestId1764640800000 } from './1764640800000-LoginAuditRequestId';
 import { AdminBindingsAndAudit1764720000000 } from './1764720000000-AdminBindingsAndAudit';
+import { AuthenticatorChangeNotify1764892800000 } from './1764892800000-AuthenticatorChangeNotify';
 
 /** Every migration, oldest first. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   RunLeasesAndProvisionedUsers1764633600000,
   LoginAuditRequestId1764640800000,
   AdminBindingsAndAudit1764720000000,
+  AuthenticatorChangeNotify1764892800000,
 ];
