@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { NocobaseApiClient } from './nocobase-api.client';
 import { NocobaseException } from './nocobase.exception';
-import { NocobaseSessionsRepository } from './nocobase-sessions.repository';
+import { NocobaseSessionsRepository, type TokenPolicy } from './nocobase-sessions.repository';
 import { NocobaseUsersRepository } from './nocobase-users.repository';
 import { NocobaseSchema } from './schema/nocobase-schema';
 
@@ -28,6 +28,12 @@ export interface Revocation {
 const TWIN_TTL_SECONDS = 60;
 const LEGACY_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 const REFRESH_CONCURRENCY = 8;
+/**
+ * How long NocoBase's token policy is reused. A change made in NocoBase binds its own checks at once (it
+ * measures a token's age against its current policy, not the token's exp), so a stale copy only shapes
+ * the exp claim of the tokens minted in these seconds.
+ */
+export const TOKEN_POLICY_TTL_MS = 5_000;
 /** NocoBase's fallback authenticator name when a request names none (§3.4). */
 const DEFAULT_AUTHENTICATOR = 'basic';
 
@@ -40,6 +46,7 @@ const DEFAULT_AUTHENTICATOR = 'basic';
 @Injectable()
 export class NocobaseSessionService implements OnApplicationBootstrap {
   private readonly logger = new Logger(NocobaseSessionService.name);
+  private policy: { readAt: number; value: Promise<TokenPolicy> } | null = null;
 
   constructor(
     private readonly repo: NocobaseSessionsRepository,
@@ -59,7 +66,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
 
   async mint(userId: number, authenticator: string): Promise<MintedSession> {
     if (!this.schema.features.issuedTokens) return this.mintLegacy(userId);
-    const policy = await this.repo.tokenPolicy();
+    const policy = await this.tokenPolicy();
     const now = Date.now();
     const jti = randomUUID();
     await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator });
@@ -70,6 +77,17 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
       expiresIn: Math.floor(policy.tokenExpirationMs / 1000),
     });
     return { token, jti, expiresAt: new Date((iat + Math.floor(policy.tokenExpirationMs / 1000)) * 1000) };
+  }
+
+  /** NocoBase's token policy, read at most once per TOKEN_POLICY_TTL_MS (and once at a time). */
+  private tokenPolicy(): Promise<TokenPolicy> {
+    if (this.policy && Date.now() - this.policy.readAt < TOKEN_POLICY_TTL_MS) return this.policy.value;
+    const entry = { readAt: Date.now(), value: this.repo.tokenPolicy() };
+    this.policy = entry;
+    entry.value.catch(() => {
+      if (this.policy === entry) this.policy = null;
+    });
+    return entry.value;
   }
 
   /** NocoBase < 1.6 had no issuedTokens: a session was a plain `{ userId, temp }` JWT valid 7 days. */
@@ -93,7 +111,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
       if (!payload.jti) throw invalid('the token is not a NocoBase session token');
       const issued = await this.repo.issuedToken(payload.jti);
       if (!issued || issued.userId !== userId) throw invalid('the session is unknown to NocoBase (signed out or renewed)');
-      const policy = await this.repo.tokenPolicy();
+      const policy = await this.tokenPolicy();
       if (Date.now() - Number(payload.signInTime ?? issued.signInTime) > policy.sessionExpirationMs)
         throw invalid('the NocoBase session has expired; sign in again');
     }
@@ -110,7 +128,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
   async revokeAll(userId: number): Promise<Revocation> {
     if (!this.api.configured)
       throw new NocobaseException('NOCOBASE_API_UNAVAILABLE', "NOCOBASE_URL is not set, so sessions cannot be ended through NocoBase's API");
-    const policy = await this.repo.tokenPolicy();
+    const policy = await this.tokenPolicy();
     if (!this.schema.features.issuedTokens) {
       throw new NocobaseException(
         'NOCOBASE_FEATURE_UNAVAILABLE',
