@@ -123,8 +123,11 @@ export class LoginService {
 
   /** `<origin><redirect>?authenticator=<NocoBase authenticator>&token=<NocoBase session>`, as NocoBase's own SSO does. */
   async handoffUrl(login: CompletedLogin): Promise<string> {
-    const { token } = await this.sessions.mint(login.user.id, login.authenticator.nocobaseAuthenticator);
-    await this.users.linkAuthenticator(login.user.id, login.authenticator.nocobaseAuthenticator, login.binding.wecomUserid, login.user.nickname);
+    // Independent writes (the session, the user's link to the authenticator): side by side.
+    const [{ token }] = await Promise.all([
+      this.sessions.mint(login.user.id, login.authenticator.nocobaseAuthenticator),
+      this.users.linkAuthenticator(login.user.id, login.authenticator.nocobaseAuthenticator, login.binding.wecomUserid, login.user.nickname),
+    ]);
     this.count(login.authenticator, 'succeeded', login.decision, login.startedAt);
     return appendQuery(`${login.authenticator.origin}${login.redirect}`, { authenticator: login.authenticator.nocobaseAuthenticator, token });
   }
