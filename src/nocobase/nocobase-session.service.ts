@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { NocobaseApiClient } from './nocobase-api.client';
 import { NocobaseException } from './nocobase.exception';
@@ -47,14 +47,22 @@ const DEFAULT_AUTHENTICATOR = 'basic';
 export class NocobaseSessionService implements OnApplicationBootstrap {
   private readonly logger = new Logger(NocobaseSessionService.name);
   private policy: { readAt: number; value: Promise<TokenPolicy> } | null = null;
+  /**
+   * NocoBase's secret as a key object, made once: given a string or Buffer, jsonwebtoken first tries to parse
+   * it as a PEM private key on every sign and verify, and the exception it catches was the login's largest CPU cost.
+   */
+  private readonly secret: KeyObject;
 
   constructor(
     private readonly repo: NocobaseSessionsRepository,
     private readonly users: NocobaseUsersRepository,
     private readonly api: NocobaseApiClient,
     private readonly schema: NocobaseSchema,
-    private readonly config: AppConfig,
-  ) {}
+    config: AppConfig,
+  ) {
+    const secret = config.nocobase.jwtSecret;
+    this.secret = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.api.configured) {
@@ -71,7 +79,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
     const jti = randomUUID();
     await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator });
     const iat = Math.floor(now / 1000);
-    const token = jwt.sign({ userId, temp: true, iat, signInTime: now }, this.config.nocobase.jwtSecret, {
+    const token = jwt.sign({ userId, temp: true, iat, signInTime: now }, this.secret, {
       algorithm: 'HS256',
       jwtid: jti,
       expiresIn: Math.floor(policy.tokenExpirationMs / 1000),
@@ -92,7 +100,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
 
   /** NocoBase < 1.6 had no issuedTokens: a session was a plain `{ userId, temp }` JWT valid 7 days. */
   private mintLegacy(userId: number): MintedSession {
-    const token = jwt.sign({ userId, temp: true }, this.config.nocobase.jwtSecret, { algorithm: 'HS256', expiresIn: LEGACY_TOKEN_TTL_SECONDS });
+    const token = jwt.sign({ userId, temp: true }, this.secret, { algorithm: 'HS256', expiresIn: LEGACY_TOKEN_TTL_SECONDS });
     return { token, jti: '', expiresAt: new Date(Date.now() + LEGACY_TOKEN_TTL_SECONDS * 1000) };
   }
 
@@ -100,7 +108,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
   async verify(token: string): Promise<VerifiedSession> {
     let payload: jwt.JwtPayload;
     try {
-      payload = jwt.verify(token, this.config.nocobase.jwtSecret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+      payload = jwt.verify(token, this.secret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
     } catch (error) {
       const expired = error instanceof jwt.TokenExpiredError;
       throw invalid(expired ? 'the NocoBase token has expired; sign in again' : 'the token is not a NocoBase session signed with NOCOBASE_JWT_SECRET');
@@ -138,7 +146,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
     const sessions = await this.repo.sessionsOf(userId, Date.now() - policy.sessionExpirationMs);
     const result: Revocation = { revoked: 0, failed: 0 };
     for (const s of sessions) {
-      const twin = jwt.sign({ userId, temp: true, signInTime: s.signInTime }, this.config.nocobase.jwtSecret, {
+      const twin = jwt.sign({ userId, temp: true, signInTime: s.signInTime }, this.secret, {
         algorithm: 'HS256',
         jwtid: s.jti,
         expiresIn: TWIN_TTL_SECONDS,
@@ -169,7 +177,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
         if (this.schema.features.issuedTokens) {
           await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator: DEFAULT_AUTHENTICATOR });
         }
-        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.config.nocobase.jwtSecret, {
+        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.secret, {
           algorithm: 'HS256',
           jwtid: jti,
           expiresIn: TWIN_TTL_SECONDS,
