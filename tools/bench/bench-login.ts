@@ -8,6 +8,8 @@
  *
  *   npm run build && npm run bench:login -- [--users 100000] [--concurrency 1,10,100] [--rate 300] [--seconds 10]
  *   (bench:login installs NocoBase into .cache first when it is missing, as the compatibility suite does)
+ * On a shared machine the load moves between runs: --baseline measures an older build (`git worktree add`, build it)
+ * right beside this one, each level alternating between them, so that the two see the same machine.
  */
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -22,8 +24,9 @@ const options = new Command('bench:login')
   .option('--concurrency <list>', 'closed-loop levels: requests in flight at once', (v) => v.split(',').map(positive), [1, 10, 100])
   .option('--rate <n>', 'open-loop level: logins offered per second, whatever the answers', positive, 300)
   .option('--seconds <n>', 'how long each level runs', positive, 10)
+  .option('--baseline <main.js>', "also measure another build of the bridge (e.g. main's dist/main.js) level by level in the same run, on the same database")
   .parse()
-  .opts<{ users: number; concurrency: number[]; rate: number; seconds: number }>();
+  .opts<{ users: number; concurrency: number[]; rate: number; seconds: number; baseline?: string }>();
 
 const PASSWORD_USERS = 50;
 const PASSWORD = 'Bench#Password2026';
@@ -228,6 +231,10 @@ async function main(): Promise<void> {
     const accounts = await passwordUsers(nocobase, root);
     const bridge = await startBridgeServer(env, bridgePort);
     children.push(bridge.child);
+    // Any replica completes a login any other started (the state is in the database): the baseline is sent the same callbacks.
+    const baseline = options.baseline ? await startBridgeServer(env, undefined, options.baseline) : null;
+    if (baseline) children.push(baseline.child);
+    const via = (url: string, logins: PreparedLogin[]) => logins.map((l) => ({ ...l, callback: l.callback.replace(bridge.url, url) }));
     const usersInDatabase = await withAdminClient(
       async (c) => Number((await c.query('SELECT count(*) AS n FROM public.users')).rows[0].n),
       nocobase.databaseUrl,
@@ -240,6 +247,11 @@ async function main(): Promise<void> {
     let w = 0;
     const warm = await prepareLogins(bridge.url, userids, 300);
     const warmed = await closedLoop('warm-up bridge', 4, 60, () => (w < warm.length ? bridgeLogin(warm[w++], nocobase.url) : null));
+    if (baseline) {
+      let b = 0;
+      const warmBaseline = via(baseline.url, await prepareLogins(bridge.url, userids, 300));
+      await closedLoop('warm-up baseline', 4, 60, () => (b < warmBaseline.length ? bridgeLogin(warmBaseline[b++], nocobase.url) : null));
+    }
     let wn = 0;
     await closedLoop('warm-up NocoBase', 2, 60, () => (wn < 10 ? passwordSignIn(nocobase.url, accounts[wn++ % accounts.length]) : null));
 
@@ -259,7 +271,15 @@ async function main(): Promise<void> {
       );
       nocobasePeak = Math.max(nocobasePeak, viaNocobase.perSecond);
       bridgeBest = Math.max(bridgeBest, viaBridge.perSecond);
-      report({ mode: 'closed', concurrency, usersInDatabase }, viaBridge, viaNocobase);
+      let viaBaseline: Sample | null = null;
+      if (baseline) {
+        const prepared = via(baseline.url, await prepareLogins(bridge.url, userids, logins.length));
+        let b = 0;
+        viaBaseline = await closedLoop(`baseline ×${concurrency}`, concurrency, options.seconds, () =>
+          b < prepared.length ? bridgeLogin(prepared[b++], nocobase.url) : null,
+        );
+      }
+      report({ mode: 'closed', concurrency, usersInDatabase }, viaBridge, viaNocobase, viaBaseline);
     }
     const logins = await prepareLogins(bridge.url, userids, options.rate * options.seconds);
     let i = 0;
@@ -276,15 +296,24 @@ async function main(): Promise<void> {
     } else {
       console.error(`bench:login: NocoBase not offered ${options.rate}/s: above its closed-loop peak of ${nocobasePeak}/s`);
     }
-    report({ mode: 'open', offeredPerSecond: options.rate, usersInDatabase }, viaBridge, viaNocobase);
+    let viaBaseline: Sample | null = null;
+    if (baseline) {
+      const prepared = via(baseline.url, await prepareLogins(bridge.url, userids, options.rate * options.seconds));
+      let b = 0;
+      viaBaseline = await openLoop(`baseline at ${options.rate}/s`, options.rate, options.seconds, () =>
+        b < prepared.length ? bridgeLogin(prepared[b++], nocobase.url) : null,
+      );
+    }
+    report({ mode: 'open', offeredPerSecond: options.rate, usersInDatabase }, viaBridge, viaNocobase, viaBaseline);
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await nocobase.stop();
   }
 }
 
-function report(level: Record<string, unknown>, bridge: Sample, nocobase: Sample | null): void {
+function report(level: Record<string, unknown>, bridge: Sample, nocobase: Sample | null, baseline: Sample | null = null): void {
   const throughputRatio = nocobase ? round(bridge.perSecond / nocobase.perSecond) : null;
+  if (baseline) level = { ...level, baseline, overBaseline: round(bridge.perSecond / baseline.perSecond, 2) };
   // The box is shared: the load average says how much of it the benchmark had.
   console.log(JSON.stringify({ bench: 'login', ...level, bridge, nocobase, throughputRatio, loadAverage1m: round(loadavg()[0], 2) }));
 }

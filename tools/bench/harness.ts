@@ -115,9 +115,13 @@ export async function freePort(): Promise<number> {
  * resolves once `/health/live` answers.
  * Pass `port` when the environment must name the bridge's own URL (WECOM_BRIDGE_URL, where WeCom sends members back).
  */
-export async function startBridgeServer(env: NodeJS.ProcessEnv, port?: number): Promise<{ child: ChildProcess; url: string }> {
+export async function startBridgeServer(
+  env: NodeJS.ProcessEnv,
+  port?: number,
+  main = process.env.BENCH_MAIN ?? 'dist/main.js',
+): Promise<{ child: ChildProcess; url: string }> {
   port ??= await freePort();
-  const child = spawn(process.execPath, [process.env.BENCH_MAIN ?? 'dist/main.js'], {
+  const child = spawn(process.execPath, [...profiling(), main], {
     cwd: ROOT,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -136,6 +140,12 @@ export async function startBridgeServer(env: NodeJS.ProcessEnv, port?: number): 
     await new Promise((r) => setTimeout(r, 200));
   }
   return { child, url };
+}
+
+/** BENCH_CPU_PROF_DIR: the bridge server writes a V8 CPU profile there when it exits (summarise it with profile-summary.js). */
+function profiling(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
 }
 
 /** Latency percentiles in milliseconds. */
