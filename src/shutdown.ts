@@ -3,9 +3,10 @@ import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 
 /**
- * SIGTERM / SIGINT: stop accepting connections at once, let requests in flight (logins) finish,
- * let a running sync stop at its next chunk boundary with what it wrote recorded (SyncService),
- * close the database, exit 0. Whatever is still running after `timeoutSeconds` is abandoned with
+ * SIGTERM / SIGINT: stop accepting connections at once, write the queued login audit rows
+ * (LoginAuditService; logins still in flight then write theirs at once), let requests in flight
+ * (logins) finish, let a running sync stop at its next chunk boundary with what it wrote recorded
+ * (SyncService), close the database, exit 0. Whatever is still running after `timeoutSeconds` is abandoned with
  * exit 1; a sync abandoned that way is taken over by another replica when its lease ends.
  */
 export function exitGracefully(app: INestApplication, timeoutSeconds: number): void {

@@ -12,6 +12,7 @@ import { AdminBindingsController } from './bindings/admin-bindings.controller';
 import { AdminBindingsService } from './bindings/admin-bindings.service';
 import { AdminLoginAuditController } from './login/admin-login-audit.controller';
 import { LoginAuditRepository } from './login/login-audit.repository';
+import { LoginAuditService } from './login/login-audit.service';
 import { LoginPolicyService } from './login/login-policy.service';
 import { LoginStateRepository } from './login/login-state.repository';
 import { LoginStateService } from './login/login-state.service';
@@ -34,6 +35,7 @@ import { WecomThrottle } from './wecom-throttle';
     LoginStateRepository,
     LoginStateService,
     LoginAuditRepository,
+    LoginAuditService,
     LoginPolicyService,
     LoginService,
     WecomStrategy,

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AdvisoryLockService } from './advisory-lock.service';
+import { DatabaseNotifications } from './database-notifications';
 import { PoolMetrics } from './pool-metrics';
 import { TransactionRunner } from './transaction-runner';
 import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
@@ -35,7 +36,7 @@ import { bridgeDataSourceOptions, runBridgeMigrations } from './data-source';
       },
     }),
   ],
-  providers: [AdvisoryLockService, TransactionRunner, PoolMetrics],
-  exports: [AdvisoryLockService, TransactionRunner],
+  providers: [AdvisoryLockService, TransactionRunner, PoolMetrics, DatabaseNotifications],
+  exports: [AdvisoryLockService, TransactionRunner, DatabaseNotifications],
 })
 export class DatabaseModule {}

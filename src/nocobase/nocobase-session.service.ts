@@ -1,10 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { NocobaseApiClient } from './nocobase-api.client';
 import { NocobaseException } from './nocobase.exception';
-import { NocobaseSessionsRepository } from './nocobase-sessions.repository';
+import { NocobaseSessionsRepository, type TokenPolicy } from './nocobase-sessions.repository';
 import { NocobaseUsersRepository } from './nocobase-users.repository';
 import { NocobaseSchema } from './schema/nocobase-schema';
 
@@ -28,6 +28,12 @@ export interface Revocation {
 const TWIN_TTL_SECONDS = 60;
 const LEGACY_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 const REFRESH_CONCURRENCY = 8;
+/**
+ * How long NocoBase's token policy is reused. A change made in NocoBase binds its own checks at once (it
+ * measures a token's age against its current policy, not the token's exp), so a stale copy only shapes
+ * the exp claim of the tokens minted in these seconds.
+ */
+export const TOKEN_POLICY_TTL_MS = 5_000;
 /** NocoBase's fallback authenticator name when a request names none (§3.4). */
 const DEFAULT_AUTHENTICATOR = 'basic';
 
@@ -40,14 +46,23 @@ const DEFAULT_AUTHENTICATOR = 'basic';
 @Injectable()
 export class NocobaseSessionService implements OnApplicationBootstrap {
   private readonly logger = new Logger(NocobaseSessionService.name);
+  private policy: { readAt: number; value: Promise<TokenPolicy> } | null = null;
+  /**
+   * NocoBase's secret as a key object, made once: given a string or Buffer, jsonwebtoken first tries to parse
+   * it as a PEM private key on every sign and verify, and the exception it catches was the login's largest CPU cost.
+   */
+  private readonly secret: KeyObject;
 
   constructor(
     private readonly repo: NocobaseSessionsRepository,
     private readonly users: NocobaseUsersRepository,
     private readonly api: NocobaseApiClient,
     private readonly schema: NocobaseSchema,
-    private readonly config: AppConfig,
-  ) {}
+    config: AppConfig,
+  ) {
+    const secret = config.nocobase.jwtSecret;
+    this.secret = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.api.configured) {
@@ -59,12 +74,12 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
 
   async mint(userId: number, authenticator: string): Promise<MintedSession> {
     if (!this.schema.features.issuedTokens) return this.mintLegacy(userId);
-    const policy = await this.repo.tokenPolicy();
+    const policy = await this.tokenPolicy();
     const now = Date.now();
     const jti = randomUUID();
     await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator });
     const iat = Math.floor(now / 1000);
-    const token = jwt.sign({ userId, temp: true, iat, signInTime: now }, this.config.nocobase.jwtSecret, {
+    const token = jwt.sign({ userId, temp: true, iat, signInTime: now }, this.secret, {
       algorithm: 'HS256',
       jwtid: jti,
       expiresIn: Math.floor(policy.tokenExpirationMs / 1000),
@@ -72,9 +87,20 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
     return { token, jti, expiresAt: new Date((iat + Math.floor(policy.tokenExpirationMs / 1000)) * 1000) };
   }
 
+  /** NocoBase's token policy, read at most once per TOKEN_POLICY_TTL_MS (and once at a time). */
+  private tokenPolicy(): Promise<TokenPolicy> {
+    if (this.policy && Date.now() - this.policy.readAt < TOKEN_POLICY_TTL_MS) return this.policy.value;
+    const entry = { readAt: Date.now(), value: this.repo.tokenPolicy() };
+    this.policy = entry;
+    entry.value.catch(() => {
+      if (this.policy === entry) this.policy = null;
+    });
+    return entry.value;
+  }
+
   /** NocoBase < 1.6 had no issuedTokens: a session was a plain `{ userId, temp }` JWT valid 7 days. */
   private mintLegacy(userId: number): MintedSession {
-    const token = jwt.sign({ userId, temp: true }, this.config.nocobase.jwtSecret, { algorithm: 'HS256', expiresIn: LEGACY_TOKEN_TTL_SECONDS });
+    const token = jwt.sign({ userId, temp: true }, this.secret, { algorithm: 'HS256', expiresIn: LEGACY_TOKEN_TTL_SECONDS });
     return { token, jti: '', expiresAt: new Date(Date.now() + LEGACY_TOKEN_TTL_SECONDS * 1000) };
   }
 
@@ -82,7 +108,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
   async verify(token: string): Promise<VerifiedSession> {
     let payload: jwt.JwtPayload;
     try {
-      payload = jwt.verify(token, this.config.nocobase.jwtSecret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+      payload = jwt.verify(token, this.secret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
     } catch (error) {
       const expired = error instanceof jwt.TokenExpiredError;
       throw invalid(expired ? 'the NocoBase token has expired; sign in again' : 'the token is not a NocoBase session signed with NOCOBASE_JWT_SECRET');
@@ -93,7 +119,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
       if (!payload.jti) throw invalid('the token is not a NocoBase session token');
       const issued = await this.repo.issuedToken(payload.jti);
       if (!issued || issued.userId !== userId) throw invalid('the session is unknown to NocoBase (signed out or renewed)');
-      const policy = await this.repo.tokenPolicy();
+      const policy = await this.tokenPolicy();
       if (Date.now() - Number(payload.signInTime ?? issued.signInTime) > policy.sessionExpirationMs)
         throw invalid('the NocoBase session has expired; sign in again');
     }
@@ -110,7 +136,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
   async revokeAll(userId: number): Promise<Revocation> {
     if (!this.api.configured)
       throw new NocobaseException('NOCOBASE_API_UNAVAILABLE', "NOCOBASE_URL is not set, so sessions cannot be ended through NocoBase's API");
-    const policy = await this.repo.tokenPolicy();
+    const policy = await this.tokenPolicy();
     if (!this.schema.features.issuedTokens) {
       throw new NocobaseException(
         'NOCOBASE_FEATURE_UNAVAILABLE',
@@ -120,7 +146,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
     const sessions = await this.repo.sessionsOf(userId, Date.now() - policy.sessionExpirationMs);
     const result: Revocation = { revoked: 0, failed: 0 };
     for (const s of sessions) {
-      const twin = jwt.sign({ userId, temp: true, signInTime: s.signInTime }, this.config.nocobase.jwtSecret, {
+      const twin = jwt.sign({ userId, temp: true, signInTime: s.signInTime }, this.secret, {
         algorithm: 'HS256',
         jwtid: s.jti,
         expiresIn: TWIN_TTL_SECONDS,
@@ -151,7 +177,7 @@ export class NocobaseSessionService implements OnApplicationBootstrap {
         if (this.schema.features.issuedTokens) {
           await this.repo.insertIssuedToken({ id: randomUUID(), jti, userId, signInTime: now, issuedTime: now, authenticator: DEFAULT_AUTHENTICATOR });
         }
-        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.config.nocobase.jwtSecret, {
+        const token = jwt.sign({ userId, temp: true, signInTime: now }, this.secret, {
           algorithm: 'HS256',
           jwtid: jti,
           expiresIn: TWIN_TTL_SECONDS,

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { NocobaseSchemaIntrospector } from '../../src/nocobase/schema/nocobase-schema.introspector';
 import type { NocobaseSchema } from '../../src/nocobase/schema/nocobase-schema';
-import { NocobaseSessionService } from '../../src/nocobase/nocobase-session.service';
+import { NocobaseSessionService, TOKEN_POLICY_TTL_MS } from '../../src/nocobase/nocobase-session.service';
 import { NocobaseApiClient } from '../../src/nocobase/nocobase-api.client';
 import { NocobaseSessionsRepository } from '../../src/nocobase/nocobase-sessions.repository';
 import { NocobaseUsersRepository } from '../../src/nocobase/nocobase-users.repository';
@@ -30,6 +30,33 @@ describe.each(NAMING_MODES)('NocoBase sessions in a %s NocoBase', (naming) => {
     nb = await new NocobaseSchemaIntrospector(db.dataSource, testConfig()).introspect();
   });
   afterAll(() => db.drop());
+
+  it("reuses NocoBase's token policy for a few seconds, then reads it again", async () => {
+    const userId = await insertNocobaseUser(db, nb, { roles: ['member'] });
+    const sessions = service();
+    const lifetime = async () => {
+      const payload = jwt.decode((await sessions.mint(userId, 'basic')).token) as jwt.JwtPayload;
+      return payload.exp! - payload.iat!;
+    };
+    const c = nb.columns('tokenControlConfig');
+    const setExpiration = (value: string) =>
+      db.query(`UPDATE ${nb.table('tokenControlConfig')} SET ${c.config} = jsonb_set(${c.config}::jsonb, '{tokenExpirationTime}', to_jsonb($1::text))::json`, [
+        value,
+      ]);
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      expect(await lifetime()).toBe(86_400);
+      await setExpiration('2h');
+      clock.mockReturnValue(now + TOKEN_POLICY_TTL_MS - 100);
+      expect(await lifetime()).toBe(86_400);
+      clock.mockReturnValue(now + TOKEN_POLICY_TTL_MS + 100);
+      expect(await lifetime()).toBe(7_200);
+    } finally {
+      clock.mockRestore();
+      await setExpiration('1d');
+    }
+  });
 
   it('mints what NocoBase accepts: an issuedTokens row and its HS256 token with the policy lifetime', async () => {
     const userId = await insertNocobaseUser(db, nb, { roles: ['member'] });

@@ -118,6 +118,11 @@ describe('three replicas on one database', () => {
     expect(await exit).toBe(0);
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(replicas[2].logs().some((l) => String(l.msg).includes('SIGTERM: no new connections'))).toBe(true);
+    // Successes' audit rows are queued; one decided during shutdown is written before the replica exits all the same.
+    const audit = await db.query<{ outcome: string }>(`SELECT outcome FROM wecom_bridge.login_audit WHERE wecom_userid = $1 ORDER BY id DESC LIMIT 1`, [
+      member.userid,
+    ]);
+    expect(audit).toEqual([{ outcome: 'succeeded' }]);
   });
 });
 

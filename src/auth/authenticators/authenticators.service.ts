@@ -1,23 +1,47 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { AppConfig } from '../../config/app-config';
+import { DatabaseNotifications } from '../../database/database-notifications';
+import { AUTHENTICATORS_CHANNEL } from '../../database/migrations/1764892800000-AuthenticatorChangeNotify';
 import { isAuthenticatorName, type Authenticator } from './authenticator';
 import { AuthException } from '../auth.exception';
 import { AuthenticatorsRepository, type AuthenticatorValues } from './authenticators.repository';
 import type { CreateAuthenticatorDto, UpdateAuthenticatorDto } from './dto/authenticator.dto';
 
 const UNIQUE_VIOLATION = '23505';
+/** A backstop for a listening connection that died without a word: the cache is never older than this. */
+const CACHE_MAX_AGE_MS = 30_000;
 
-/** Authenticator administration: the one-auto-login rule, env-declared authenticators, secrets. */
+/**
+ * Authenticator administration: the one-auto-login rule, env-declared authenticators, secrets.
+ *
+ * Logins read the authenticators (opened: their secrets decrypted) from memory. Every change to the
+ * table is announced by a trigger (NOTIFY), heard by every replica, which then drops its copy; a
+ * generation number keeps a read that raced with a change from storing what it read. While the
+ * listening connection is down nothing is cached, so no replica serves a change it did not hear of.
+ */
 @Injectable()
 export class AuthenticatorsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthenticatorsService.name);
+  private generation = 0;
+  private cache: { generation: number; loadedAt: number; all: Promise<Authenticator[]> } | null = null;
 
   constructor(
     private readonly repository: AuthenticatorsRepository,
     private readonly config: AppConfig,
     private readonly box: SecretBox,
-  ) {}
+    private readonly notifications: DatabaseNotifications,
+  ) {
+    notifications.subscribe(AUTHENTICATORS_CHANNEL, (schema) => {
+      if (schema === null || schema === config.database.bridgeSchema) this.forget();
+    });
+  }
+
+  /** Drops the cached authenticators: the next read goes to the database. */
+  forget(): void {
+    this.generation += 1;
+    this.cache = null;
+  }
 
   /**
    * Refuses to start when BRIDGE_SECRET_KEY (and BRIDGE_SECRET_KEY_PREVIOUS) open nothing of an
@@ -38,6 +62,7 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
     if (!declared) return;
     await this.assertAutoLoginFree(declared.name, declared.autoLogin);
     await this.repository.upsertDeclared({ ...declared, enabled: true });
+    this.forget();
     this.logger.log(`authenticator "${declared.name}" declared by environment`);
   }
 
@@ -62,6 +87,7 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
       if (this.box.isCurrent(v.sealed)) current += 1;
       else if (await this.repository.replaceSealed(v.id, v.field, v.sealed, this.box.encrypt(this.box.decrypt(v.sealed)))) resealed += 1;
     }
+    this.forget();
     return { resealed, current };
   }
 
@@ -75,7 +101,7 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
   }
 
   async listEnabled(): Promise<Authenticator[]> {
-    return (await this.repository.list()).filter((a) => a.enabled);
+    return (await this.cached()).filter((a) => a.enabled);
   }
 
   async get(name: string): Promise<Authenticator> {
@@ -92,7 +118,7 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
   }
 
   async getAutoLogin(): Promise<Authenticator> {
-    const found = await this.repository.findAutoLogin();
+    const found = (await this.cached()).find((a) => a.enabled && a.autoLogin);
     if (!found) throw new AuthException('NO_AUTO_LOGIN_AUTHENTICATOR', 'no enabled WeCom authenticator has auto-login turned on');
     return found;
   }
@@ -116,12 +142,35 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
 
   async remove(name: string): Promise<void> {
     await this.assertEditable(name);
-    await this.repository.delete(name);
+    try {
+      await this.repository.delete(name);
+    } finally {
+      this.forget();
+    }
   }
 
   /** Names come from URLs and bodies: one no authenticator can have (a NUL byte, 300 characters) is not looked up. */
-  private findByName(name: string): Promise<Authenticator | null> {
-    return isAuthenticatorName(name) ? this.repository.findByName(name) : Promise.resolve(null);
+  private async findByName(name: string): Promise<Authenticator | null> {
+    return isAuthenticatorName(name) ? ((await this.cached()).find((a) => a.name === name) ?? null) : null;
+  }
+
+  /**
+   * Every authenticator, opened, from memory when the copy is current. This replica's own writes also
+   * drop it at once (forget), so its next request never waits for its own notification.
+   */
+  private cached(): Promise<Authenticator[]> {
+    const c = this.cache;
+    if (c && c.generation === this.generation && Date.now() - c.loadedAt < CACHE_MAX_AGE_MS) return c.all;
+    const generation = this.generation;
+    const all = this.repository.list();
+    // Kept only while nothing changed since the read began and changes are being heard (notifications.live).
+    if (this.notifications.live) {
+      this.cache = { generation, loadedAt: Date.now(), all };
+      all.catch(() => {
+        if (this.cache?.all === all) this.cache = null;
+      });
+    }
+    return all;
   }
 
   private async assertEditable(name: string): Promise<Authenticator> {
@@ -141,7 +190,7 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
     if (holder && holder.name !== name) throw autoLoginTaken(holder.name);
   }
 
-  /** The partial unique index catches the race two concurrent requests could win together. */
+  /** The partial unique index catches the race two concurrent requests could win together. Every write goes through here. */
   private async guardUnique<T>(write: () => Promise<T>): Promise<T> {
     try {
       return await write();
@@ -149,6 +198,8 @@ export class AuthenticatorsService implements OnApplicationBootstrap {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       const holder = await this.repository.findAutoLogin();
       throw holder ? autoLoginTaken(holder.name) : new AuthException('AUTHENTICATOR_EXISTS', 'a WeCom authenticator with this name already exists');
+    } finally {
+      this.forget();
     }
   }
 }

@@ -7,6 +7,7 @@ import { AuthException } from '../auth.exception';
 import { AuthenticatorsService } from '../authenticators/authenticators.service';
 import { ListLoginAuditQueryDto } from './dto/list-login-audit.dto';
 import { LoginAuditRepository, type LoginAuditRow } from './login-audit.repository';
+import { LoginAuditService } from './login-audit.service';
 
 /** Every login decision with its full detail: where an administrator looks up the reference a refused member quotes. */
 @ApiTags('admin: login audit')
@@ -16,6 +17,7 @@ import { LoginAuditRepository, type LoginAuditRow } from './login-audit.reposito
 export class AdminLoginAuditController {
   constructor(
     private readonly audit: LoginAuditRepository,
+    private readonly writer: LoginAuditService,
     private readonly authenticators: AuthenticatorsService,
   ) {}
 
@@ -23,6 +25,8 @@ export class AdminLoginAuditController {
   @ApiOperation({ summary: 'Login decisions, newest first, with the detail members are not shown' })
   async list(@Query() q: ListLoginAuditQueryDto) {
     const authenticatorId = q.authenticator === undefined ? undefined : (await this.authenticators.get(q.authenticator)).id;
+    // This replica's queued successes first; another replica's reach the table within AUDIT_FLUSH_MS.
+    await this.writer.flush();
     const names = await this.names();
     const { rows, count } = await this.audit.list({ authenticatorId, wecomUserid: q.userid, outcome: q.outcome, code: q.code }, q.page, q.pageSize);
     return Page.of(
@@ -37,6 +41,7 @@ export class AdminLoginAuditController {
   @ApiOperation({ summary: 'One login decision: the reference a refused member was given' })
   @ApiNotFoundResponse({ description: 'LOGIN_AUDIT_NOT_FOUND' })
   async get(@Param('id', ParseIdPipe) id: number) {
+    await this.writer.flush();
     const row = await this.audit.findById(id);
     if (!row) throw new AuthException('LOGIN_AUDIT_NOT_FOUND', `no login decision with reference ${id}`);
     return toAuditView(row, await this.names());

@@ -61,6 +61,29 @@ export class LoginAuditRepository {
     return Number(row.id);
   }
 
+  /** Many rows in one statement, each with the time of its decision (a queued success is written after it). */
+  async recordMany(entries: Array<LoginAuditEntry & { at: Date }>): Promise<void> {
+    if (!entries.length) return;
+    const column = <K extends keyof (LoginAuditEntry & { at: Date })>(k: K) => entries.map((e) => e[k]);
+    await this.dataSource.query(
+      `INSERT INTO ${this.table} (at, authenticator_id, wecom_userid, nocobase_user_id, in_client, outcome, code, message, ip, user_agent, request_id)
+       SELECT * FROM unnest($1::timestamptz[], $2::bigint[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])`,
+      [
+        column('at'),
+        column('authenticatorId'),
+        column('wecomUserid'),
+        column('nocobaseUserId'),
+        column('inClient'),
+        column('outcome'),
+        column('code'),
+        column('message'),
+        column('ip'),
+        entries.map((e) => e.userAgent?.slice(0, 500) ?? null),
+        column('requestId'),
+      ],
+    );
+  }
+
   async findById(id: number): Promise<LoginAuditRow | null> {
     const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1`, [id]);
     return rows[0] ? toRow(rows[0]) : null;

@@ -62,6 +62,9 @@ export class LoginPolicyService {
     const detail = identity.userTicket ? await reader.userDetail(identity.userTicket) : null;
     const phone = detail ? normalizePhone(detail.mobile, this.config.auth.phoneDefaultRegion) : null;
 
+    const asIs = await this.boundAsIs(authenticator, userid, identity.userTicket ? phone : undefined);
+    if (asIs) return asIs;
+
     // Serialise per member: 50 simultaneous first logins make one user and one binding.
     return this.transactions.run(async (manager) => {
       await this.locks.lockForTransaction(manager, memberLockKey(authenticator.id, userid));
@@ -119,6 +122,21 @@ export class LoginPolicyService {
       );
       return { user, binding, decision };
     });
+  }
+
+  /**
+   * The common case on its own: a bound member whose binding stands as it is (not suspended, its user there
+   * and not protected, the phone unchanged). It only reads, and writes the login time, so it takes neither
+   * the member's lock nor a transaction: a concurrent change of the binding orders before or after it, as
+   * under the lock. Anything else returns null and is decided again, from scratch, on the locked path.
+   */
+  private async boundAsIs(authenticator: Authenticator, userid: string, phone: string | null | undefined): Promise<LoginOutcome | null> {
+    const binding = await this.bindings.findByUserid(authenticator.id, userid);
+    if (!binding || binding.suspendedAt || (phone && phone !== binding.phone)) return null;
+    const [user, privileged] = await Promise.all([this.users.findById(binding.nocobaseUserId), this.users.isPrivileged(binding.nocobaseUserId)]);
+    if (!user || (privileged && binding.source !== 'admin')) return null;
+    await this.bindings.recordLogin(binding.id, phone === undefined ? null : { phone });
+    return { user, binding: { ...binding, phone: phone ?? binding.phone }, decision: 'BOUND' };
   }
 
   /**

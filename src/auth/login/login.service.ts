@@ -9,7 +9,8 @@ import type { Authenticator } from '../authenticators/authenticator';
 import { callbackUrl, trustedDomain } from '../authenticators/authenticator';
 import { AuthException } from '../auth.exception';
 import { AuthenticatorsService } from '../authenticators/authenticators.service';
-import { LoginAuditRepository } from './login-audit.repository';
+import type { LoginAuditEntry } from './login-audit.repository';
+import { LoginAuditService } from './login-audit.service';
 import { LoginPolicyService, type LoginOutcome, type WecomIdentity, type WecomMemberReader } from './login-policy.service';
 import { LoginFailure } from './login-failure';
 import { LoginStateService, STATE_TTL_SECONDS } from './login-state.service';
@@ -48,7 +49,7 @@ export class LoginService {
     private readonly authenticators: AuthenticatorsService,
     private readonly states: LoginStateService,
     private readonly policy: LoginPolicyService,
-    private readonly audit: LoginAuditRepository,
+    private readonly audit: LoginAuditService,
     private readonly sessions: NocobaseSessionService,
     private readonly users: NocobaseUsersRepository,
     private readonly wecom: WecomClientFactory,
@@ -93,25 +94,27 @@ export class LoginService {
       const info = await client.getUserInfoByCode(req.code, { redirectDomain: trustedDomain(authenticator) });
       identity = { userid: info.userid ?? null, userTicket: info.userTicket ?? null, inClient };
       const outcome = await this.policy.resolve(authenticator, identity, this.memberReader(authenticator));
-      await this.record(authenticator, identity, inClient, req, {
-        outcome: 'succeeded',
-        code: outcome.decision,
-        message: null,
-        nocobaseUserId: outcome.user.id,
-      });
+      // Queued: a success needs no reference, so its row is written with others, off the member's path.
+      await this.audit.succeeded(
+        this.entry(authenticator, identity, inClient, req, { outcome: 'succeeded', code: outcome.decision, message: null, nocobaseUserId: outcome.user.id }),
+      );
       return { ...outcome, authenticator, redirect, nonceCookie: consumed.cookieName, startedAt };
     } catch (error) {
       const refused = error instanceof AppException;
-      // The audit row keeps the detail; the member gets a plain message with its id as the reference.
-      const reference = await this.record(authenticator, identity, inClient, req, {
-        outcome: refused ? 'refused' : 'failed',
-        code: refused ? error.code : 'INTERNAL_ERROR',
-        message: (error as Error).message,
-        nocobaseUserId: null,
-      }).catch((e) => {
-        this.logger.error(`could not audit a login failure: ${(e as Error).message}`);
-        return null;
-      });
+      // The audit row keeps the detail; the member gets a plain message with its id as the reference, so it is written now.
+      const reference = await this.audit
+        .refused(
+          this.entry(authenticator, identity, inClient, req, {
+            outcome: refused ? 'refused' : 'failed',
+            code: refused ? error.code : 'INTERNAL_ERROR',
+            message: (error as Error).message,
+            nocobaseUserId: null,
+          }),
+        )
+        .catch((e) => {
+          this.logger.error(`could not audit a login failure: ${(e as Error).message}`);
+          return null;
+        });
       if (!refused) this.logger.error(`login through ${authenticator.name} failed (reference ${reference})`, (error as Error).stack);
       this.count(authenticator, refused ? 'refused' : 'failed', refused ? error.code : 'INTERNAL_ERROR', startedAt);
       throw new LoginFailure(authenticator, redirect, error, reference);
@@ -120,8 +123,11 @@ export class LoginService {
 
   /** `<origin><redirect>?authenticator=<NocoBase authenticator>&token=<NocoBase session>`, as NocoBase's own SSO does. */
   async handoffUrl(login: CompletedLogin): Promise<string> {
-    const { token } = await this.sessions.mint(login.user.id, login.authenticator.nocobaseAuthenticator);
-    await this.users.linkAuthenticator(login.user.id, login.authenticator.nocobaseAuthenticator, login.binding.wecomUserid, login.user.nickname);
+    // Independent writes (the session, the user's link to the authenticator): side by side.
+    const [{ token }] = await Promise.all([
+      this.sessions.mint(login.user.id, login.authenticator.nocobaseAuthenticator),
+      this.users.linkAuthenticator(login.user.id, login.authenticator.nocobaseAuthenticator, login.binding.wecomUserid, login.user.nickname),
+    ]);
     this.count(login.authenticator, 'succeeded', login.decision, login.startedAt);
     return appendQuery(`${login.authenticator.origin}${login.redirect}`, { authenticator: login.authenticator.nocobaseAuthenticator, token });
   }
@@ -149,14 +155,14 @@ export class LoginService {
     };
   }
 
-  private record(
+  private entry(
     authenticator: Authenticator,
     identity: WecomIdentity | null,
     inClient: boolean,
     req: CallbackRequest,
     result: { outcome: 'succeeded' | 'refused' | 'failed'; code: string; message: string | null; nocobaseUserId: number | null },
-  ): Promise<number> {
-    return this.audit.record({
+  ): LoginAuditEntry {
+    return {
       authenticatorId: authenticator.id,
       wecomUserid: identity?.userid ?? null,
       inClient,
@@ -164,6 +170,6 @@ export class LoginService {
       userAgent: req.userAgent ?? null,
       requestId: req.requestId ?? null,
       ...result,
-    });
+    };
   }
 }

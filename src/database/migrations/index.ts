@@ -5,6 +5,7 @@ import { RunLeasesAndProvisionedUsers1764633600000 } from './1764633600000-RunLe
 import { LoginAuditRequestId1764640800000 } from './1764640800000-LoginAuditRequestId';
 import { AdminBindingsAndAudit1764720000000 } from './1764720000000-AdminBindingsAndAudit';
 import { CallbackStatus1764806400000 } from './1764806400000-CallbackStatus';
+import { AuthenticatorChangeNotify1764892800000 } from './1764892800000-AuthenticatorChangeNotify';
 
 /** Every migration, oldest first. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   LoginAuditRequestId1764640800000,
   AdminBindingsAndAudit1764720000000,
   CallbackStatus1764806400000,
+  AuthenticatorChangeNotify1764892800000,
 ];
