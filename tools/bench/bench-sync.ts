@@ -15,7 +15,18 @@ import { generateDirectory } from '../emulator';
 import { startLiveNocobase } from '../../test/nocobase/live-nocobase';
 import { renderNocobaseFixture, type Naming } from '../../test/utils/nocobase-fixture';
 import { withAdminClient } from '../../test/utils/pg-admin';
-import { ADMIN_DATABASE_URL, BRIDGE_NODE_OPTIONS, bridgeEnv, freePort, nonNegative, positive, round, runCli, startEmulatorProcess, type CliResult } from './harness';
+import {
+  ADMIN_DATABASE_URL,
+  BRIDGE_NODE_OPTIONS,
+  bridgeEnv,
+  freePort,
+  nonNegative,
+  positive,
+  round,
+  runCli,
+  startEmulatorProcess,
+  type CliResult,
+} from './harness';
 
 const SEED = 42;
 const PUSH_BATCH = 1000;

@@ -31,7 +31,12 @@ export interface EmulatorReady {
 }
 
 /** The emulator in its own process (so its CPU and memory are not the bridge's), from its ready line. */
-export async function startEmulatorProcess(o: { members: number; departments: number; seed: number; latencyMs?: number }): Promise<{ child: ChildProcess; ready: EmulatorReady }> {
+export async function startEmulatorProcess(o: {
+  members: number;
+  departments: number;
+  seed: number;
+  latencyMs?: number;
+}): Promise<{ child: ChildProcess; ready: EmulatorReady }> {
   const args = ['--members', String(o.members), '--departments', String(o.departments), '--seed', String(o.seed), '--latency-ms', String(o.latencyMs ?? 0)];
   // The emulator is WeCom: its own rate limit must not be what a benchmark measures.
   args.push('--rate-limit', '100000000');
@@ -108,12 +113,21 @@ export async function freePort(): Promise<number> {
 /** The built bridge (`dist/main.js`) serving HTTP in its own process; resolves once `/health/live` answers. */
 export async function startBridgeServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
-  while (!(await fetch(`${url}/health/live`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${url}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the bridge did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 200));
   }
