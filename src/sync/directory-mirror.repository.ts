@@ -55,6 +55,12 @@ export class DirectoryMirrorRepository {
     }));
   }
 
+  /** Every mirrored userid of an authenticator (after a whole read, the ones not read are gone from WeCom). */
+  async mirroredUserids(authenticatorId: number): Promise<string[]> {
+    const rows = await this.dataSource.query(`SELECT userid FROM ${this.t.members} WHERE authenticator_id = $1`, [authenticatorId]);
+    return rows.map((r: { userid: string }) => r.userid);
+  }
+
   /** The managed memberships of these users. */
   async memberships(authenticatorId: number, nocobaseUserIds: number[]): Promise<ManagedMembership[]> {
     if (!nocobaseUserIds.length) return [];

@@ -151,6 +151,12 @@ export class BindingsRepository {
     return { rows: rows.map(toBinding), count };
   }
 
+  /** Every bound userid of an authenticator (after a whole read, the ones not read are gone from WeCom). */
+  async boundUserids(authenticatorId: number): Promise<string[]> {
+    const rows = await this.dataSource.query(`SELECT wecom_userid FROM ${this.table} WHERE authenticator_id = $1`, [authenticatorId]);
+    return rows.map((r: { wecom_userid: string }) => r.wecom_userid);
+  }
+
   /** The bindings of a userid range, as the sync planner needs them. */
   async forPlanning(authenticatorId: number, range: UseridRange): Promise<PlannedBinding[]> {
     const { sql, params } = useridRangeCondition('wecom_userid', range, 2);
