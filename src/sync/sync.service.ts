@@ -23,6 +23,9 @@ import {
   type SyncRun,
 } from './runs/sync-runs.repository';
 
+/** Tries of a planning read between writes (0.5 + 1 + 2 + 4 + 8 s of waiting: a PostgreSQL restart fits). */
+const READ_ATTEMPTS = 6;
+
 /** How often a running run's progress is written to its row at most. */
 const PROGRESS_WRITE_MS = 200;
 
@@ -193,7 +196,7 @@ export class SyncService implements BeforeApplicationShutdown {
       else await planned(session.departments.filter((d) => d.action !== 'unchanged').map((d) => departmentItem(d, 'planned', null)));
       for await (const batch of read.members) {
         lease.assertHeld();
-        const changes = await session.plan(batch);
+        const changes = await this.readAgain(lease, () => session.plan(batch));
         if (applying) stopped = !(await applying.members(changes));
         else await planned(changes.filter(isRecorded).map((c) => memberItem(c, 'planned', null)));
         if (stopped) break;
@@ -210,7 +213,7 @@ export class SyncService implements BeforeApplicationShutdown {
     let plan: SyncPlan | null = null;
     if (!stopped) {
       lease.assertHeld();
-      const rest = await session.remaining({ complete: read.complete, seen: read.seen });
+      const rest = await this.readAgain(lease, () => session.remaining({ complete: read.complete, seen: read.seen }));
       plan = rest.plan;
       if (applying && !plan.abortReason) {
         await applying.departments(rest.departments);
@@ -301,6 +304,24 @@ export class SyncService implements BeforeApplicationShutdown {
       errorCode: result.failed ? 'ITEMS_FAILED' : snapshot.complete ? null : 'FETCH_INCOMPLETE',
       error: problems.length ? problems.join('; ') : null,
     });
+  }
+
+  /**
+   * The planning reads between writes, tried again when the database drops them (a terminated
+   * connection, a restart): they write nothing, so trying again is safe, and the run goes on as its
+   * chunk transactions do, instead of crashing with half a directory written.
+   */
+  private async readAgain<T>(lease: RunLease, read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (error instanceof AppException || error instanceof LeaseLost || attempt >= READ_ATTEMPTS) throw error;
+        this.logger.warn(`a sync read failed (attempt ${attempt} of ${READ_ATTEMPTS}), trying again: ${(error as Error).message}`);
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+        lease.assertHeld();
+      }
+    }
   }
 
   /** A read that missed part of the directory only makes a partial run, whatever was written. */

@@ -37,11 +37,12 @@ export class PlanSession {
     return this.planner.departments.filter((d) => d.action !== 'delete');
   }
 
+  /** Reads first, then plans: a read that fails (a dropped connection) leaves the session as it was, to be called again. */
   async plan(members: DirectoryMember[]): Promise<MemberChange[]> {
     // Loaded on the first member with a contact, as the whole-snapshot plan does: not at all when WeCom shares none.
     if (!this.contactsLoaded && members.some((m) => m.mobile || m.email)) {
-      this.contactsLoaded = true;
       await this.planning.loadContacts(this.contacts);
+      this.contactsLoaded = true;
     }
     const state = await this.planning.sliceState(this.authenticatorId, { userids: members.map((m) => m.userid) }, this.contacts.phoneOfUser);
     const { changes, held } = this.planner.planArrived(members, state);
