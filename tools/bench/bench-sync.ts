@@ -8,7 +8,8 @@
  *
  *   npm run build && npm run bench:sync -- [--members 100000] [--departments 3000] [--naming camel|snake]
  *       [--wecom-latency-ms 50] [--compare-nocobase] [--keep]
- *   (BENCH_NODE_OPTIONS overrides the bridge's NODE_OPTIONS; BENCH_CLI runs another CLI entry point)
+ *   (BENCH_NODE_OPTIONS overrides the bridge's NODE_OPTIONS; BENCH_NODE_ARGS adds node flags NODE_OPTIONS refuses,
+ *   e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; BENCH_CLI runs another CLI entry point)
  */
 import { Command } from 'commander';
 import { generateDirectory } from '../emulator';
