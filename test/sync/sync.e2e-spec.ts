@@ -386,6 +386,31 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     await http().post('/api/admin/sync-runs').send({ authenticator: 'wecom' }).expect(401);
   });
 
+  it('a run aborted by the threshold keeps what it wrote while reading, and offboards nobody', async () => {
+    const leaving = ['dev1', 'dev2', 'ops'].map((id) => emu.directory.member(id)!);
+    for (const m of leaving) emu.directory.removeMember(m.userid);
+    emu.directory.addMember({ userid: 'late', name: '后来者', department: [3], main_department: 3, mobile: '13700000014' });
+    const r = await run();
+    expect(r).toMatchObject({
+      status: 'aborted',
+      error: {
+        code: 'OFFBOARDING_THRESHOLD',
+        message: expect.stringMatching(/offboard 3 of .*; what the read found new or changed was written, nobody was offboarded/),
+      },
+    });
+    expect(r.rowsWritten).toBeGreaterThan(0);
+    expect(await userOf('late')).toMatchObject({ nickname: '后来者' });
+    expect(await rolesOf(db, nb, (await userOf('dev1'))!.id)).toEqual(['member']);
+    expect(r.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: 'late', action: 'create', outcome: 'applied' }),
+        expect.objectContaining({ key: 'dev1', action: 'suspend', outcome: 'planned' }),
+      ]),
+    );
+    for (const m of leaving) emu.directory.addMember(m);
+    expect(await run()).toMatchObject({ status: 'succeeded', rowsWritten: 0 });
+  });
+
   it('contact-change callbacks: URL check, then a change reaches NocoBase within seconds', async () => {
     emu.callbacks.configure({ url: `${await bridge.app.getUrl()}/api/wecom/wecom/events`, ...CALLBACK, reduced: true });
     expect(await emu.callbacks.verifyUrl()).toMatchObject({ ok: true });
