@@ -55,6 +55,12 @@ export class DirectoryMirrorRepository {
     }));
   }
 
+  /** Every mirrored userid of an authenticator (after a whole read, the ones not read are gone from WeCom). */
+  async mirroredUserids(authenticatorId: number): Promise<string[]> {
+    const rows = await this.dataSource.query(`SELECT userid FROM ${this.t.members} WHERE authenticator_id = $1`, [authenticatorId]);
+    return rows.map((r: { userid: string }) => r.userid);
+  }
+
   /** The managed memberships of these users. */
   async memberships(authenticatorId: number, nocobaseUserIds: number[]): Promise<ManagedMembership[]> {
     if (!nocobaseUserIds.length) return [];
@@ -120,14 +126,13 @@ export class DirectoryMirrorRepository {
     return Number(n);
   }
 
-  /** Writes the mirror rows whose hash changed; an unchanged row is not touched. */
+  /** Writes the mirror rows whose hash changed; an unchanged row is not touched. One JSON parameter (see SyncRunsRepository.insertItems). */
   async upsertMirror(authenticatorId: number, rows: { member: DirectoryMember; hash: string; offboarded: boolean }[], m: EntityManager): Promise<number> {
     if (!rows.length) return 0;
     const result = await m.query(
       `INSERT INTO ${this.t.members} (authenticator_id, userid, name, departments, leader_in, main_department, status, mobile, email, position, hash, offboarded)
-       SELECT $1, u, n, string_to_array(d, ',')::int[], string_to_array(l, ',')::int[], md, st, mo, em, po, h, o
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::smallint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[])
-           AS x(u, n, d, l, md, st, mo, em, po, h, o)
+       SELECT $1, u, n, d, l, md, st, mo, em, po, h, o
+         FROM json_to_recordset($2::json) AS x(u text, n text, d int[], l int[], md int, st smallint, mo text, em text, po text, h text, o boolean)
        ON CONFLICT (authenticator_id, userid) DO UPDATE SET
          name = EXCLUDED.name, departments = EXCLUDED.departments, leader_in = EXCLUDED.leader_in, main_department = EXCLUDED.main_department,
          status = EXCLUDED.status, mobile = EXCLUDED.mobile, email = EXCLUDED.email, position = EXCLUDED.position, hash = EXCLUDED.hash,
@@ -136,17 +141,21 @@ export class DirectoryMirrorRepository {
        RETURNING 1`,
       [
         authenticatorId,
-        rows.map((r) => r.member.userid),
-        rows.map((r) => r.member.name),
-        rows.map((r) => r.member.departments.join(',')),
-        rows.map((r) => r.member.leaderIn.join(',')),
-        rows.map((r) => r.member.mainDepartment),
-        rows.map((r) => r.member.status),
-        rows.map((r) => r.member.mobile),
-        rows.map((r) => r.member.email),
-        rows.map((r) => r.member.position),
-        rows.map((r) => r.hash),
-        rows.map((r) => r.offboarded),
+        JSON.stringify(
+          rows.map(({ member: x, hash, offboarded }) => ({
+            u: x.userid,
+            n: x.name,
+            d: x.departments,
+            l: x.leaderIn,
+            md: x.mainDepartment,
+            st: x.status,
+            mo: x.mobile,
+            em: x.email,
+            po: x.position,
+            h: hash,
+            o: offboarded,
+          })),
+        ),
       ],
     );
     return result.length;

@@ -7,7 +7,7 @@ import { Metrics } from '../metrics/metrics';
 import { departmentItem, memberItem, type ItemOutcome } from './apply/item-outcome';
 import { SyncApplierService, type ApplyContext } from './apply/sync-applier.service';
 import { DirectoryFetcher } from './fetch/directory-fetcher.service';
-import type { DirectorySnapshot } from './fetch/directory.types';
+import type { DirectoryRead, DirectorySnapshot } from './fetch/directory.types';
 import { hashMember } from './plan/member-hash';
 import type { SyncPlan } from './plan/sync-plan.types';
 import { isRecorded } from './plan/sync-planner';
@@ -22,6 +22,9 @@ import {
   type RunTrigger,
   type SyncRun,
 } from './runs/sync-runs.repository';
+
+/** Tries of a planning read between writes (0.5 + 1 + 2 + 4 + 8 s of waiting: a PostgreSQL restart fits). */
+const READ_ATTEMPTS = 6;
 
 /** How often a running run's progress is written to its row at most. */
 const PROGRESS_WRITE_MS = 200;
@@ -146,26 +149,117 @@ export class SyncService implements BeforeApplicationShutdown {
     }
   }
 
+  /**
+   * A whole-directory run, pipelined: members are planned and written batch by batch while WeCom is
+   * still answering for the next departments (the read is the floor under a run's duration, so the
+   * rest hides under it). Creates, updates, moves and restores of the members read are written as they
+   * come; what depends on the whole read — department deletes, offboarding, forgetting, and the
+   * offboarding threshold — waits for its end. A threshold breach then aborts only that part: what the
+   * read found new or changed stays written (ARCHITECTURE.md, "A sync").
+   */
   private async run(authenticator: Authenticator, run: SyncRun, options: SyncRunOptions, lease: RunLease): Promise<SyncRun> {
+    if (options.onlyMembers) return this.runForMembers(authenticator, run, options.onlyMembers, lease);
     const calls = this.fetcher.callCounter();
     const report = this.progressReporter(run.id, calls);
-    let snapshot: DirectorySnapshot;
+    let read: DirectoryRead;
     try {
       await report('fetch', 0, 0);
-      snapshot = options.onlyMembers
-        ? await this.fetcher.fetchMembers(authenticator, options.onlyMembers)
-        : await this.fetcher.fetch(authenticator, (done, total) => void report('fetch', done, total));
+      read = await this.fetcher.read(authenticator, { batchSize: this.planning.planSlice });
     } catch (error) {
       return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
     }
     lease.assertHeld();
 
-    const plan = await this.planning.plan(
-      authenticator,
-      snapshot,
-      { force: Boolean(run.force || options.onlyMembers), onlyMembers: options.onlyMembers },
-      (done, total) => void report('plan', done, total),
-    );
+    const session = await this.planning.begin(authenticator, read.departments, { force: Boolean(run.force) });
+    const record = this.itemRecorder(run.id);
+    const planned = async (items: ItemOutcome[]) => {
+      await record(items);
+      this.countItems(authenticator, items);
+    };
+    let handled = 0;
+    const context: ApplyContext = {
+      runId: run.id,
+      fence: (manager) => lease.fence(manager),
+      record,
+      // Progress counts members read and handled (whole batches), never more than the run has done.
+      committed: (rowsWritten, _done, manager) => this.runs.addWritten(run.id, rowsWritten, handled, manager),
+      settled: (items) => this.countItems(authenticator, items),
+      stopping: () => this.stopping,
+      onProgress: () => undefined,
+    };
+    // A dry run plans exactly as a real one and records every item as planned; it writes nothing else.
+    const applying = run.dryRun ? null : this.applier.begin(authenticator, hashMember, context);
+    let stopped = false;
+    try {
+      await report('apply', 0, 0);
+      if (applying) await applying.departments(session.departments);
+      else await planned(session.departments.filter((d) => d.action !== 'unchanged').map((d) => departmentItem(d, 'planned', null)));
+      for await (const batch of read.members) {
+        lease.assertHeld();
+        const changes = await this.readAgain(lease, () => session.plan(batch));
+        if (applying) stopped = !(await applying.members(changes));
+        else await planned(changes.filter(isRecorded).map((c) => memberItem(c, 'planned', null)));
+        if (stopped) break;
+        handled += batch.length;
+        void report('apply', handled, read.seen.size);
+      }
+    } catch (error) {
+      if (error instanceof AppException) return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
+      throw error;
+    } finally {
+      read.close();
+    }
+
+    let plan: SyncPlan | null = null;
+    if (!stopped) {
+      lease.assertHeld();
+      const rest = await this.readAgain(lease, () => session.remaining({ complete: read.complete, seen: read.seen }));
+      plan = rest.plan;
+      if (applying && !plan.abortReason) {
+        await applying.departments(rest.departments);
+        stopped = !(await applying.members(rest.members));
+      } else {
+        await planned([
+          ...rest.departments.filter((d) => d.action !== 'unchanged').map((d) => departmentItem(d, 'planned', null)),
+          ...rest.members.filter(isRecorded).map((c) => memberItem(c, 'planned', null)),
+        ]);
+      }
+    }
+    const result = applying ? await applying.end() : { rowsWritten: 0, failed: 0 };
+    const finish = { apiCalls: calls(), rowsWritten: result.rowsWritten };
+    if (stopped || !plan) {
+      const error = `stopped at shutdown after ${handled} of ${read.seen.size} members read (${result.rowsWritten} rows written); the next run continues`;
+      return this.finish(run, { ...finish, status: 'failed', errorCode: 'SHUTDOWN', error });
+    }
+    const counts = { ...plan.counts, ...(applying && { failed: result.failed }) } as RunCounts;
+    if (plan.abortReason) {
+      const kept = applying && result.rowsWritten ? '; what the read found new or changed was written, nobody was offboarded' : '';
+      return this.finish(run, { ...finish, counts, status: 'aborted', errorCode: 'OFFBOARDING_THRESHOLD', error: plan.abortReason + kept });
+    }
+    const problems = [result.failed ? `${result.failed} item(s) failed; see the run's items` : null, read.complete ? null : INCOMPLETE_READ].filter(Boolean);
+    return this.finish(run, {
+      ...finish,
+      counts,
+      status: problems.length ? 'partial' : 'succeeded',
+      errorCode: result.failed ? 'ITEMS_FAILED' : read.complete ? null : 'FETCH_INCOMPLETE',
+      error: problems.length ? problems.join('; ') : null,
+    });
+  }
+
+  /** A run limited to members an event named: read whole (they are few), planned whole, applied. */
+  private async runForMembers(authenticator: Authenticator, run: SyncRun, onlyMembers: string[], lease: RunLease): Promise<SyncRun> {
+    const calls = this.fetcher.callCounter();
+    const report = this.progressReporter(run.id, calls);
+    let snapshot: DirectorySnapshot;
+    try {
+      await report('fetch', 0, 0);
+      snapshot = await this.fetcher.fetchMembers(authenticator, onlyMembers);
+    } catch (error) {
+      return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
+    }
+    lease.assertHeld();
+
+    const plan = await this.planning.plan(authenticator, snapshot, { force: true, onlyMembers }, (done, total) => void report('plan', done, total));
     lease.assertHeld();
     const counts = { ...plan.counts };
     const record = this.itemRecorder(run.id);
@@ -210,6 +304,24 @@ export class SyncService implements BeforeApplicationShutdown {
       errorCode: result.failed ? 'ITEMS_FAILED' : snapshot.complete ? null : 'FETCH_INCOMPLETE',
       error: problems.length ? problems.join('; ') : null,
     });
+  }
+
+  /**
+   * The planning reads between writes, tried again when the database drops them (a terminated
+   * connection, a restart): they write nothing, so trying again is safe, and the run goes on as its
+   * chunk transactions do, instead of crashing with half a directory written.
+   */
+  private async readAgain<T>(lease: RunLease, read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (error instanceof AppException || error instanceof LeaseLost || attempt >= READ_ATTEMPTS) throw error;
+        this.logger.warn(`a sync read failed (attempt ${attempt} of ${READ_ATTEMPTS}), trying again: ${(error as Error).message}`);
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+        lease.assertHeld();
+      }
+    }
   }
 
   /** A read that missed part of the directory only makes a partial run, whatever was written. */

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { nationalDigits, normalizePhone, storedPhoneForm } from './phone';
 
 describe(normalizePhone.name, () => {
@@ -42,6 +44,30 @@ describe(normalizePhone.name, () => {
   it('reads a number written without + as national first, and as international when it cannot be national', () => {
     expect(normalizePhone('16012345678')).toBe(normalizePhone('+86 160 1234 5678'));
     expect(normalizePhone('4915112345678')).toBe('+4915112345678');
+  });
+});
+
+describe('normalizePhone: the Chinese mobile shortcut', () => {
+  // The full parse, without the shortcut: what libphonenumber itself answers.
+  const parsed = (raw: string) => {
+    const n = parsePhoneNumberFromString(raw, 'CN');
+    return n?.isValid() || n?.isPossible() ? n.number : null;
+  };
+
+  it('answers what libphonenumber answers, for every prefix it covers', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 130, max: 199 }), fc.integer({ min: 0, max: 99_999_999 }), fc.boolean(), (prefix, rest, plus) => {
+        const raw = `${plus ? '+86' : ''}${prefix}${String(rest).padStart(8, '0')}`;
+        expect(normalizePhone(raw)).toBe(parsed(raw));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('leaves carrier-prefix look-alikes (11x, 12x, 179) and other regions to libphonenumber', () => {
+    expect(normalizePhone('17951234567')).toBe(parsed('17951234567'));
+    expect(normalizePhone('11234567890')).toBe(parsed('11234567890'));
+    expect(normalizePhone('13800000000', 'US')).not.toBe('+8613800000000');
   });
 });
 

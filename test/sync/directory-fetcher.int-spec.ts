@@ -68,6 +68,36 @@ describe('DirectoryFetcher against the emulator', () => {
     expect(snap.complete).toBe(false);
   });
 
+  it('hands members on in batches as departments are read: each member once, in department order whatever order WeCom answers in', async () => {
+    const readAll = async () => {
+      const read = await fetcher().read(authenticator(true), { batchSize: 7 });
+      const batches: string[][] = [];
+      for await (const batch of read.members) batches.push(batch.map((m) => m.userid));
+      return { batches, complete: read.complete, seen: read.seen.size };
+    };
+    const plain = await readAll();
+    // The first departments now answer last: the batches must not change.
+    emu.faults.add({ api: 'user/list', kind: 'latency', latencyMs: 150, times: 3 });
+    const slowHead = await readAll();
+    expect(slowHead).toEqual(plain);
+    const userids = plain.batches.flat();
+    expect(userids).toHaveLength(emu.directory.memberCount);
+    expect(new Set(userids).size).toBe(userids.length); // members of several departments come once
+    expect(plain.seen).toBe(userids.length);
+    expect(plain.batches.slice(0, -1).every((b) => b.length >= 7)).toBe(true);
+    expect([...emu.directory.allMembers()].some((m) => m.department.length > 1)).toBe(true);
+  });
+
+  it('goes on past a department it cannot read, and says the read is incomplete', async () => {
+    emu.faults.add({ api: 'user/list', kind: 'errcode', errcode: 60011 }); // no permission for one department
+    const read = await fetcher().read(authenticator(true), { batchSize: 10 });
+    let members = 0;
+    for await (const batch of read.members) members += batch.length;
+    expect(read.complete).toBe(false);
+    expect(members).toBeGreaterThan(0);
+    expect(members).toBeLessThanOrEqual(emu.directory.memberCount);
+  });
+
   it('re-reads single members for events with user/get; a member gone from WeCom is simply absent', async () => {
     const [a, b] = [...emu.directory.allMembers()];
     emu.directory.removeMember(b.userid);

@@ -133,6 +133,7 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
   });
 
   it('first sync: departments with parents and tree paths, members provisioned with role, departments and leaders', async () => {
+    const usersBefore = await countUsers();
     const r = await run();
     expect(r).toMatchObject({ status: 'succeeded', trigger: 'admin', dryRun: false, error: null });
     expect(r.counts.departments.create).toBe(4);
@@ -161,6 +162,10 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     const items = r.items as Array<{ key: string; action: string; reason: string; changes: { conflicts: string[] } }>;
     expect(items.find((i) => i.key === 'known')).toMatchObject({ action: 'skip', reason: expect.stringMatching(/has this phone/) });
     expect(items.find((i) => i.key === 'clash')).toMatchObject({ action: 'skip', changes: { conflicts: [expect.stringMatching(/taken@corp.cn/)] } });
+    // lead is listed by two departments' reads, and is planned and written once.
+    const memberKeys = (r.items as Array<{ kind: string; key: string }>).filter((i) => i.kind === 'member').map((i) => i.key);
+    expect(new Set(memberKeys).size).toBe(memberKeys.length);
+    expect(await countUsers()).toBe(usersBefore + 10);
   });
 
   it('a re-sync with no changes writes nothing', async () => {
@@ -297,6 +302,26 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     expect((await userOf('sales1'))!.email).toBeNull();
   });
 
+  it('writes members as they are read; a department that cannot be read keeps everyone, even members read as disabled', async () => {
+    emu.directory.addMember({ userid: 'newbie', name: '新人', department: [4], main_department: 4, mobile: '13700000013' });
+    emu.directory.updateMember('dev3', { status: 2 });
+    emu.faults.add({ api: 'user/list', kind: 'errcode', errcode: 60011 }); // the first department read: the company's own (ceo)
+    const r = await run();
+    expect(r).toMatchObject({ status: 'partial', error: { code: 'FETCH_INCOMPLETE' } });
+    expect(r.counts.members).toMatchObject({ create: 1, suspend: 0 });
+    expect(await userOf('newbie')).toMatchObject({ nickname: '新人', phone: '+8613700000013' });
+    expect(await rolesOf(db, nb, (await userOf('dev3'))!.id)).toEqual(['member']);
+    expect(await rolesOf(db, nb, (await userOf('ceo'))!.id)).toEqual(['member']);
+
+    // Read whole, the disabled member is offboarded after the read; back in WeCom, restored.
+    const whole = await run();
+    expect(whole).toMatchObject({ status: 'succeeded' });
+    expect(whole.counts.members).toMatchObject({ suspend: 1, create: 0 });
+    expect(await rolesOf(db, nb, (await userOf('dev3'))!.id)).toEqual([]);
+    emu.directory.updateMember('dev3', { status: 1 });
+    expect((await run()).counts.members).toMatchObject({ restore: 1, suspend: 0 });
+  });
+
   it('a run that would offboard more than the threshold aborts, and force applies it', async () => {
     for (const id of ['sales2', 'sales3', 'ceo']) emu.directory.removeMember(id);
     const aborted = await run();
@@ -359,6 +384,31 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     await http().get('/api/admin/sync-runs/999999').set(admin).expect(404);
     await http().post('/api/admin/sync-runs').set(admin).send({ authenticator: 'nope' }).expect(404);
     await http().post('/api/admin/sync-runs').send({ authenticator: 'wecom' }).expect(401);
+  });
+
+  it('a run aborted by the threshold keeps what it wrote while reading, and offboards nobody', async () => {
+    const leaving = ['dev1', 'dev2', 'ops'].map((id) => emu.directory.member(id)!);
+    for (const m of leaving) emu.directory.removeMember(m.userid);
+    emu.directory.addMember({ userid: 'late', name: '后来者', department: [3], main_department: 3, mobile: '13700000014' });
+    const r = await run();
+    expect(r).toMatchObject({
+      status: 'aborted',
+      error: {
+        code: 'OFFBOARDING_THRESHOLD',
+        message: expect.stringMatching(/offboard 3 of .*; what the read found new or changed was written, nobody was offboarded/),
+      },
+    });
+    expect(r.rowsWritten).toBeGreaterThan(0);
+    expect(await userOf('late')).toMatchObject({ nickname: '后来者' });
+    expect(await rolesOf(db, nb, (await userOf('dev1'))!.id)).toEqual(['member']);
+    expect(r.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: 'late', action: 'create', outcome: 'applied' }),
+        expect.objectContaining({ key: 'dev1', action: 'suspend', outcome: 'planned' }),
+      ]),
+    );
+    for (const m of leaving) emu.directory.addMember(m);
+    expect(await run()).toMatchObject({ status: 'succeeded', rowsWritten: 0 });
   });
 
   it('contact-change callbacks: URL check, then a change reaches NocoBase within seconds', async () => {

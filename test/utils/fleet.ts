@@ -73,7 +73,8 @@ export const finished = (db: TestDatabase, id: number) =>
 export const applying = (db: TestDatabase, id: number, done: number) =>
   until(`run ${id} to apply ${done} members`, async () => {
     const run = await runOf(db, id);
-    if (run && !['queued', 'running'].includes(run.status)) throw new Error(`run ${id} ended before it could be interrupted: ${run.status}`);
+    if (run && !['queued', 'running'].includes(run.status))
+      throw new Error(`run ${id} ended before it could be interrupted: ${run.status} ${run.error_code ?? ''} ${run.error ?? ''}`);
     return run?.phase === 'apply' && run.progress_done >= done ? run : null;
   });
 

@@ -81,7 +81,9 @@ export interface CliResult {
 /** One run of the built CLI (`dist/cli.js`, as production runs it) in a child process, with its peak RSS and CPU time. */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['-r', './tools/bench/report-peak-rss.js', process.env.BENCH_CLI ?? 'dist/cli.js', ...args, '--json'], {
+  // BENCH_NODE_ARGS: flags NODE_OPTIONS refuses, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile each CLI run.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '-r', './tools/bench/report-peak-rss.js', process.env.BENCH_CLI ?? 'dist/cli.js', ...args, '--json'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,12 @@ import type { DepartmentChange, DirectoryMember, MemberChange, SyncPlan } from '
 import { LeaseLost } from '../runs/run-lease';
 import { departmentItem, memberItem, type ItemOutcome } from './item-outcome';
 
-const CHUNK = 1000;
+/**
+ * Members per transaction. Every transaction must end well inside the run's lease (its fence renews
+ * the lease only at its start), and while the directory is still being read a chunk shares the
+ * process and the machine with the reads: 500 keeps a chunk near a second on a loaded 2-core box.
+ */
+const CHUNK = 500;
 
 type Manager = Pick<EntityManager, 'query'>;
 
@@ -50,6 +55,26 @@ interface ChunkResult {
 
 type MemberHash = (m: DirectoryMember) => string;
 
+/** A plan written piece by piece (see SyncApplierService.begin). */
+export interface ApplySession {
+  /** Department changes in one transaction. */
+  departments(changes: DepartmentChange[]): Promise<void>;
+  /** Member changes in chunk transactions; false once the process is shutting down (nothing more is written). */
+  members(changes: MemberChange[]): Promise<boolean>;
+  /** After the last piece: offboarding outcomes and NocoBase's caches; what the whole plan did. */
+  end(): Promise<ApplyResult>;
+}
+
+interface MemberTotals {
+  rowsWritten: number;
+  failed: number;
+  done: number;
+  stoppedEarly: boolean;
+  offboarded: ItemOutcome[];
+  appliedSuspensions: MemberChange[];
+  changedUsers: number[];
+}
+
 /**
  * Writes a plan in phases, each returning what it did: departments (one transaction); sessions of
  * users about to be deleted; members in chunks of CHUNK (one transaction each, multi-row
@@ -71,36 +96,64 @@ export class SyncApplierService {
   ) {}
 
   async apply(authenticator: Authenticator, plan: SyncPlan, hashOf: MemberHash, context: ApplyContext): Promise<ApplyResult> {
-    const departments = await this.applyDepartments(authenticator, plan.departments, context);
-    // A deleted user's sessions are ended before the delete, which removes the issuedTokens rows the sign-out reads.
-    const unended = await this.endSessions(plan.members.filter((c) => c.action === 'delete'));
-    const members = await this.applyMembers(authenticator, plan.members, hashOf, context);
-    const result: ApplyResult = {
-      rowsWritten: departments.rowsWritten + members.rowsWritten,
-      failed: departments.failed + members.failed,
-      membersDone: members.done,
-      stoppedEarly: members.stoppedEarly,
+    const session = this.begin(authenticator, hashOf, context);
+    await session.departments(plan.departments);
+    await session.members(plan.members);
+    return session.end();
+  }
+
+  /**
+   * Writes a plan that arrives in pieces (a run planning while it reads): `departments` and
+   * `members` as often as pieces come, each piece in its own chunk transactions, then `end` once:
+   * sessions of suspended users, offboarding outcomes, NocoBase's caches of changed users.
+   */
+  begin(authenticator: Authenticator, hashOf: MemberHash, context: ApplyContext): ApplySession {
+    const totals = {
+      rowsWritten: 0,
+      failed: 0,
+      done: 0,
+      stoppedEarly: false,
+      offboarded: [] as ItemOutcome[],
+      appliedSuspensions: [] as MemberChange[],
+      changedUsers: [] as number[],
     };
+    const unended = new Map<string, string>();
+    return {
+      departments: async (changes) => {
+        const r = await this.applyDepartments(authenticator, changes, context);
+        totals.rowsWritten += r.rowsWritten;
+        totals.failed += r.failed;
+      },
+      members: async (changes) => {
+        if (totals.stoppedEarly) return false;
+        // A deleted user's sessions are ended before the delete, which removes the issuedTokens rows the sign-out reads.
+        for (const [userid, error] of await this.endSessions(changes.filter((c) => c.action === 'delete'))) unended.set(userid, error);
+        await this.applyMembers(authenticator, changes, hashOf, context, totals);
+        return !totals.stoppedEarly;
+      },
+      end: async () => {
+        const result: ApplyResult = { rowsWritten: totals.rowsWritten, failed: totals.failed, membersDone: totals.done, stoppedEarly: totals.stoppedEarly };
+        // Offboarding outcomes are recorded last: ending the sessions of suspended users can still fail them.
+        for (const [userid, error] of await this.endSessions(totals.appliedSuspensions)) unended.set(userid, error);
+        for (const item of totals.offboarded) {
+          const error = item.outcome === 'applied' ? unended.get(item.key) : undefined;
+          if (!error) continue;
+          item.outcome = 'failed';
+          item.error = `offboarded, but NocoBase sessions were not ended: ${error}`;
+          result.failed += 1;
+        }
+        await context.record(totals.offboarded);
+        context.settled(totals.offboarded);
 
-    // Offboarding outcomes are recorded last: ending the sessions of suspended users can still fail them.
-    for (const [userid, error] of await this.endSessions(members.appliedSuspensions)) unended.set(userid, error);
-    for (const item of members.offboarded) {
-      const error = item.outcome === 'applied' ? unended.get(item.key) : undefined;
-      if (!error) continue;
-      item.outcome = 'failed';
-      item.error = `offboarded, but NocoBase sessions were not ended: ${error}`;
-      result.failed += 1;
-    }
-    await context.record(members.offboarded);
-    context.settled(members.offboarded);
-
-    const refreshed = await this.sessions.refreshCached(members.changedUsers);
-    if (refreshed.failed) {
-      this.logger.warn(
-        `${refreshed.failed} of ${members.changedUsers.length} changed users may show stale data in NocoBase until its cache expires (NOCOBASE_URL unset or unreachable)`,
-      );
-    }
-    return result;
+        const refreshed = await this.sessions.refreshCached(totals.changedUsers);
+        if (refreshed.failed) {
+          this.logger.warn(
+            `${refreshed.failed} of ${totals.changedUsers.length} changed users may show stale data in NocoBase until its cache expires (NOCOBASE_URL unset or unreachable)`,
+          );
+        }
+        return result;
+      },
+    };
   }
 
   /** Phase 1: every department change in one transaction (a tree is consistent or untouched). */
@@ -171,24 +224,15 @@ export class SyncApplierService {
    * count in the run's row; a chunk that fails is retried member by member. Stops at a chunk boundary
    * when the process shuts down.
    */
-  private async applyMembers(authenticator: Authenticator, all: MemberChange[], hashOf: MemberHash, context: ApplyContext) {
+  private async applyMembers(authenticator: Authenticator, all: MemberChange[], hashOf: MemberHash, context: ApplyContext, out: MemberTotals): Promise<void> {
     const members = all.filter((c) => isRecorded(c) || c.mirror);
-    const out = {
-      rowsWritten: 0,
-      failed: 0,
-      done: 0,
-      stoppedEarly: false,
-      offboarded: [] as ItemOutcome[],
-      appliedSuspensions: [] as MemberChange[],
-      changedUsers: [] as number[],
-    };
     for (let i = 0; i < members.length; i += CHUNK) {
       if (context.stopping()) {
         out.stoppedEarly = true;
         break;
       }
       const chunk = members.slice(i, i + CHUNK);
-      const done = i + chunk.length;
+      const done = out.done + chunk.length;
       let items: ItemOutcome[];
       try {
         items = await this.transactions.run(async (manager) => {
@@ -219,7 +263,6 @@ export class SyncApplierService {
       out.done = done;
       context.onProgress(done);
     }
-    return out;
   }
 
   /** A chunk that failed as a whole, applied one member per transaction to find the culprit. */

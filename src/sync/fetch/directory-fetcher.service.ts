@@ -5,10 +5,12 @@ import type { WecomClient } from '../../wecom/wecom-client';
 import { WecomMetrics } from '../../wecom/wecom-metrics';
 import { WecomException } from '../../wecom/wecom.exception';
 import type { WecomUser } from '../../wecom/wecom.schemas';
-import type { DirectoryDepartment, DirectoryMember, DirectorySnapshot, MemberStatus } from './directory.types';
+import type { DirectoryDepartment, DirectoryMember, DirectoryRead, DirectorySnapshot, MemberStatus } from './directory.types';
 
 /** Concurrent reads; the client's rate budget keeps the pace under WeCom's limit. */
 const CONCURRENCY = 8;
+/** Departments read ahead of the one handed on next: room for the reads to go on while a batch is written. */
+const WINDOW = 256;
 
 const byUserid = (x: DirectoryMember, y: DirectoryMember) => (x.userid < y.userid ? -1 : x.userid > y.userid ? 1 : 0);
 
@@ -34,19 +36,48 @@ export class DirectoryFetcher {
     return () => this.metrics.total() - start;
   }
 
+  /** The whole directory at once (the CLI's `fetch`, and runs limited to a few members): a `read` collected. */
   async fetch(authenticator: Authenticator, onProgress: (done: number, total: number) => void = () => undefined): Promise<DirectorySnapshot> {
+    const read = await this.read(authenticator, { onProgress });
+    const members: DirectoryMember[] = [];
+    for await (const batch of read.members) for (const m of batch) members.push(m);
+    return { departments: read.departments, members: members.sort(byUserid), complete: read.complete, idsOnly: read.idsOnly };
+  }
+
+  /**
+   * The directory as it arrives: the department tree first (read before this resolves; a failure
+   * there throws), then members in batches while the reads go on, so a run can plan and write one
+   * batch while WeCom answers for the next. Each member comes once, from the first department (in
+   * tree order) that lists it; batches follow department order whatever order the answers come in,
+   * so the same directory always arrives the same way. `complete` is final once `members` ends.
+   */
+  async read(authenticator: Authenticator, o: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<DirectoryRead> {
+    const batchSize = o.batchSize ?? 2_000;
+    const onProgress = o.onProgress ?? (() => undefined);
+    const state: ReadState = { complete: true, idsOnly: false, seen: new Set(), closed: false };
     if (!authenticator.contactSecret) {
       const client = this.wecom.forCredentials(authenticator.corpId, authenticator.secret);
       const departments = (await client.listDepartments()).map((d) => ({ id: d.id, parentId: d.parentid, name: d.name ?? null, order: d.order }));
-      // An app token is never refused details (48009 concerns the contact-sync secret only).
-      return (await this.byDepartment(client, departments, onProgress)) ?? { departments, members: [], complete: false, idsOnly: false };
+      const self = this;
+      async function* members() {
+        const refused = yield* self.byDepartment(client, departments, state, batchSize, onProgress);
+        // An app token is never refused details (48009 concerns the contact-sync secret only).
+        if (refused) state.complete = false;
+      }
+      return readOf(departments, state, members());
     }
     const client = this.wecom.forCredentials(authenticator.corpId, authenticator.contactSecret);
-    const { departments, idsOnly } = await this.departments(client);
-    const snapshot = idsOnly ? null : await this.byDepartment(client, departments, onProgress);
-    if (snapshot) return snapshot;
-    this.logger.warn(`${authenticator.name}: WeCom forbids member details for this contact-sync secret here (48009); syncing ids and departments only`);
-    return this.idsOnly(client, departments);
+    const tree = await this.departments(client);
+    state.idsOnly = tree.idsOnly;
+    const self = this;
+    async function* members() {
+      const refused = tree.idsOnly || (yield* self.byDepartment(client, tree.departments, state, batchSize, onProgress));
+      if (!refused) return;
+      self.logger.warn(`${authenticator.name}: WeCom forbids member details for this contact-sync secret here (48009); syncing ids and departments only`);
+      state.idsOnly = true;
+      yield* self.idsOnly(client, state, batchSize);
+    }
+    return readOf(tree.idsOnly ? tree.departments.map((d) => ({ ...d, name: null })) : tree.departments, state, members());
   }
 
   /** Just these members (an event named them), with the department tree for mapping. */
@@ -63,50 +94,83 @@ export class DirectoryFetcher {
   /**
    * Members with details through user/list, one call per department: the same objects as user/get in
    * departments-many calls instead of members-many (100,000 user/get calls would take ten minutes
-   * under WeCom's 10,000 per minute per API). Null when WeCom refuses details (48009).
+   * under WeCom's 10,000 per minute per API). CONCURRENCY reads at a time, at most WINDOW departments
+   * ahead of the one whose members are handed on next (bounded memory when the consumer is slower).
+   * Returns true when WeCom refuses details (48009).
    */
-  private async byDepartment(
+  private async *byDepartment(
     client: WecomClient,
     departments: DirectoryDepartment[],
+    state: ReadState,
+    batchSize: number,
     onProgress: (done: number, total: number) => void,
-  ): Promise<DirectorySnapshot | null> {
-    const members = new Map<string, DirectoryMember>();
-    let complete = true;
-    let refused = false;
+  ): AsyncGenerator<DirectoryMember[], boolean> {
+    type Answer = { users: WecomUser[] } | { error: unknown };
+    const answers = new Map<number, Promise<Answer>>();
     let next = 0;
+    let cursor = 0;
+    let active = 0;
+    let refused = false;
     let done = 0;
-    const worker = async () => {
-      while (next < departments.length && !refused) {
+    const start = () => {
+      while (active < CONCURRENCY && next < departments.length && next < cursor + WINDOW && !refused && !state.closed) {
         const d = departments[next++];
-        try {
-          for (const u of await client.listUsers(d.id)) if (!members.has(u.userid)) members.set(u.userid, toMember(u));
-        } catch (error) {
-          if (isNewIpRefusal(error)) refused = true;
-          else {
-            complete = false;
-            this.logger.warn(`members of department ${d.id} could not be read: ${(error as Error).message}`);
-          }
-        }
-        onProgress(++done, departments.length);
+        active += 1;
+        const answer = client.listUsers(d.id).then(
+          (users): Answer => ({ users }),
+          (error: unknown): Answer => ({ error }),
+        );
+        answers.set(next - 1, answer);
+        void answer.then((a) => {
+          active -= 1;
+          if ('error' in a && isNewIpRefusal(a.error)) refused = true;
+          onProgress(++done, departments.length);
+          start();
+        });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, departments.length) }, worker));
-    if (refused) return null;
-    return { departments, members: [...members.values()].sort(byUserid), complete, idsOnly: false };
+    start();
+    let batch: DirectoryMember[] = [];
+    for (; cursor < departments.length && !refused && !state.closed; cursor++) {
+      start();
+      const answer = await answers.get(cursor)!;
+      answers.delete(cursor);
+      if ('error' in answer) {
+        if (isNewIpRefusal(answer.error)) break;
+        state.complete = false;
+        this.logger.warn(`members of department ${departments[cursor].id} could not be read: ${(answer.error as Error).message}`);
+        continue;
+      }
+      for (const u of answer.users) {
+        if (state.seen.has(u.userid)) continue;
+        state.seen.add(u.userid);
+        batch.push(toMember(u));
+      }
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    // Reads still in flight (after a refusal or a close) settle on their own; nothing waits for them.
+    if (batch.length && !refused) yield batch;
+    return refused;
   }
 
-  /** user/list_id pages: every userid with its departments, nothing else (names stay unknown, not empty). */
-  private async idsOnly(client: WecomClient, departments: DirectoryDepartment[]): Promise<DirectorySnapshot> {
+  /** user/list_id pages: every userid with its departments, nothing else (names stay unknown, not empty); members already read with details are left out. */
+  private async *idsOnly(client: WecomClient, state: ReadState, batchSize: number): AsyncGenerator<DirectoryMember[]> {
     const memberships = new Map<string, number[]>();
     for await (const rows of client.userIdPages()) {
       for (const r of rows) {
+        if (state.seen.has(r.userid)) continue;
         const list = memberships.get(r.userid) ?? [];
         list.push(r.department);
         memberships.set(r.userid, list);
       }
     }
+    // A member's departments may span pages: members are handed on only once every page is read.
     const members = [...memberships].map(([userid, depts]) => idOnlyMember(userid, depts)).sort(byUserid);
-    return { departments: departments.map((d) => ({ ...d, name: null })), members, complete: true, idsOnly: true };
+    for (const m of members) state.seen.add(m.userid);
+    for (let i = 0; i < members.length && !state.closed; i += batchSize) yield members.slice(i, i + batchSize);
   }
 
   /** The tree from simplelist, names from department/list unless WeCom refuses them (48009). */
@@ -148,6 +212,30 @@ export class DirectoryFetcher {
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, userids.length) }, worker));
     return refused ? null : members.sort(byUserid);
   }
+}
+
+interface ReadState {
+  complete: boolean;
+  idsOnly: boolean;
+  seen: Set<string>;
+  closed: boolean;
+}
+
+function readOf(departments: DirectoryDepartment[], state: ReadState, members: AsyncGenerator<DirectoryMember[]>): DirectoryRead {
+  return {
+    departments,
+    members,
+    get complete() {
+      return state.complete;
+    },
+    get idsOnly() {
+      return state.idsOnly;
+    },
+    seen: state.seen,
+    close() {
+      state.closed = true;
+    },
+  };
 }
 
 function isNewIpRefusal(error: unknown): boolean {

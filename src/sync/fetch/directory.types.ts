@@ -33,3 +33,20 @@ export interface DirectorySnapshot {
   /** True when only ids could be read (48009): names and details are unknown, not empty. */
   idsOnly: boolean;
 }
+
+/**
+ * A directory read in progress: the tree, then the members batch by batch as WeCom answers.
+ * `complete`, `idsOnly` and `seen` are final once `members` is exhausted.
+ */
+export interface DirectoryRead {
+  departments: DirectoryDepartment[];
+  /** New members in department order, each exactly once. */
+  members: AsyncIterable<DirectoryMember[]>;
+  /** False once any read failed: nothing may then be offboarded. */
+  readonly complete: boolean;
+  readonly idsOnly: boolean;
+  /** Every userid handed on so far (members not in it after the whole read are gone from WeCom). */
+  readonly seen: ReadonlySet<string>;
+  /** Stops starting reads (the consumer gave up). */
+  close(): void;
+}

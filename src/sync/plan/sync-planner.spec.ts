@@ -472,3 +472,101 @@ describe('DirectoryPlanner: planning in userid ranges', () => {
     expect(ranged.counts.members).toMatchObject({ suspend: 3, forget: 1, update: 1, create: 1, skip: 1 });
   });
 });
+
+describe('DirectoryPlanner: planning while the directory is read', () => {
+  beforeEach(() => (nextId = 1000));
+
+  /** The state of exactly these userids, as SyncPlanningService loads it per batch. */
+  const stateOf = (state: CurrentState, userids: string[]): SliceState => {
+    const wanted = new Set(userids);
+    const bindings = state.bindings.filter((b) => wanted.has(b.wecomUserid));
+    return {
+      bindings,
+      mirror: state.mirror.filter((m) => wanted.has(m.userid)),
+      memberships: state.memberships.filter((x) => bindings.some((b) => b.user?.id === x.nocobaseUserId)),
+    };
+  };
+
+  /** Batches as they arrive, then the held and unread members once the read ended; every change, sorted by userid. */
+  function pipelined(departments: DirectoryDepartment[], batches: DirectoryMember[][], state: CurrentState, complete: boolean, opts: PlanOptions) {
+    const planner = new DirectoryPlanner({ departments, complete: true }, state.departments, state, opts);
+    const early: MemberChange[] = [];
+    const held: DirectoryMember[] = [];
+    for (const batch of batches) {
+      const r = planner.planArrived(
+        batch,
+        stateOf(
+          state,
+          batch.map((m) => m.userid),
+        ),
+      );
+      early.push(...r.changes);
+      held.push(...r.held);
+    }
+    const departmentsLater = planner.settle(complete);
+    const read = new Set(batches.flat().map((m) => m.userid));
+    const unread = [...new Set([...state.bindings.map((b) => b.wecomUserid), ...state.mirror.map((m) => m.userid)])].filter((u) => !read.has(u));
+    const later = planner.planRemaining(held, stateOf(state, [...held.map((m) => m.userid), ...unread]));
+    const plan = planner.finish();
+    const byUserid = (x: MemberChange, y: MemberChange) => (x.wecomUserid < y.wecomUserid ? -1 : x.wecomUserid > y.wecomUserid ? 1 : 0);
+    return { early, later, departmentsLater, plan, all: [...early, ...later].sort(byUserid) };
+  }
+
+  it('makes the same plan as the whole snapshot at once, offboarding only after the read', () => {
+    const all = crowd(40);
+    const state = synced(all);
+    state.mirror.push({ userid: 'u0155', hash: 'x', status: 1, offboarded: false }); // unbound and gone: forgotten
+    state.departments.push({ wecomId: 9, nocobaseId: 'n9', title: 'D9', parentNocobaseId: 'n1' }); // gone from WeCom
+    const present = all
+      .filter((m) => !['u005', 'u015'].includes(m.userid))
+      .map((m) => (m.userid === 'u020' ? { ...m, name: 'Renamed' } : m.userid === 'u030' ? { ...m, status: 2 as const } : m));
+    present.push(member('u041'));
+    const opts = () => options({ provisionOnSync: true, force: true });
+    const whole = planDirectorySync(snapshot([dept(1, 0)], present), state, opts());
+
+    nextId = 1000;
+    const batches = [present.slice(0, 15), present.slice(15, 30), present.slice(30)];
+    const run = pipelined([dept(1, 0)], batches, state, true, opts());
+    expect(run.all).toEqual(whole.members);
+    expect(run.plan.counts).toEqual(whole.counts);
+    expect(run.plan.departments).toEqual(whole.departments);
+    // Written while reading: the create and the update. After it: the disabled member, the gone ones, the gone department.
+    expect(run.early.map((c) => [c.wecomUserid, c.action])).toEqual([
+      ['u020', 'update'],
+      ['u041', 'create'],
+    ]);
+    expect(run.later.map((c) => [c.wecomUserid, c.action])).toEqual([
+      ['u005', 'suspend'],
+      ['u015', 'suspend'],
+      ['u0155', 'forget'],
+      ['u030', 'suspend'],
+    ]);
+    expect(run.departmentsLater.map((d) => [d.wecomId, d.action])).toEqual([[9, 'delete']]);
+  });
+
+  it('judges the threshold on the whole read: offboardings held from early batches count with the gone members', () => {
+    const all = crowd(40);
+    const present = all.filter((m) => m.userid !== 'u039').map((m) => (['u001', 'u002'].includes(m.userid) ? { ...m, status: 5 as const } : m));
+    const run = pipelined([dept(1, 0)], [present.slice(0, 20), present.slice(20)], synced(all), true, options());
+    expect(run.early).toEqual([]);
+    expect(run.plan.abortReason).toMatch(/offboard 3 of 40 members \(7\.5%\)/);
+    expect(run.later.map((c) => c.action)).toEqual(['suspend', 'suspend', 'suspend']);
+  });
+
+  it('an incomplete read offboards and deletes nobody, even members it read as disabled', () => {
+    const all = crowd(10);
+    const state = synced(all);
+    state.departments.push({ wecomId: 9, nocobaseId: 'n9', title: 'D9', parentNocobaseId: 'n1' });
+    const present = all.filter((m) => m.userid !== 'u009').map((m) => (m.userid === 'u001' ? { ...m, status: 2 as const } : m));
+    present.push(member('u010'));
+    const run = pipelined([dept(1, 0)], [present.slice(0, 5), present.slice(5)], state, false, options({ provisionOnSync: true }));
+    expect(run.early.map((c) => [c.wecomUserid, c.action])).toEqual([['u010', 'create']]);
+    expect(run.later.map((c) => [c.wecomUserid, c.action, c.withheld])).toEqual([
+      ['u001', 'unchanged', true],
+      ['u009', 'unchanged', true],
+    ]);
+    expect(run.departmentsLater).toEqual([expect.objectContaining({ wecomId: 9, action: 'unchanged', withheld: true })]);
+    expect(run.plan).toMatchObject({ abortReason: null, offboardingWithheld: true });
+    expect(run.plan.counts.members).toMatchObject({ suspend: 0, create: 1 });
+  });
+});

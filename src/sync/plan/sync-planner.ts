@@ -28,16 +28,24 @@ export function planDirectorySync(snapshot: DirectorySnapshot, current: CurrentS
 export type SliceState = Pick<CurrentState, 'bindings' | 'mirror' | 'memberships' | 'orphans'>;
 
 /**
- * The same plan, made range by range: departments once, then members in consecutive userid
- * ranges, each with only its own state, so a 100,000-member directory is never held twice over.
- * Ranges must be disjoint and added in userid order; each carries its members and the state of
- * exactly that range (members gone from WeCom included).
+ * The same plan, made piece by piece so a 100,000-member directory is never held twice over:
+ * departments once, then members a batch at a time, each with only its own state.
+ *
+ * Two ways to feed it. `addMembers`: consecutive, disjoint userid ranges in userid order, each with
+ * the state of exactly that range (members gone from WeCom included); `finish` holds the plan.
+ * Pipelined, while the directory is still being read: `planArrived` for each batch of members (state
+ * of exactly those userids), which returns what may be written at once and holds back whatever
+ * offboards; then, after the whole read, `settle` with whether it was complete and `planRemaining`
+ * with the held members and the members not read (their state). Whether anything is offboarded or
+ * deleted depends on the whole read, so nothing of it is decided before `settle`.
  */
 export class DirectoryPlanner {
-  readonly departments: DepartmentChange[];
+  departments: DepartmentChange[];
   private readonly ctx: Ctx;
   private readonly changes: MemberChange[] = [];
-  private quiet = 0;
+  private readonly memberCounts = Object.fromEntries(MEMBER_ACTIONS.map((a) => [a, 0])) as SyncPlan['counts']['members'];
+  private conflicts = 0;
+  private offboardings = 0;
   private withheld = false;
   private population = 0;
 
@@ -59,34 +67,87 @@ export class DirectoryPlanner {
 
   addMembers(members: DirectoryMember[], state: SliceState): void {
     const { changes, quiet, withheld } = planMembers(members, state, this.ctx);
-    for (const c of changes) this.changes.push(c);
-    this.quiet += quiet;
+    for (const c of changes) {
+      this.changes.push(c);
+      this.count(c);
+    }
+    this.memberCounts.unchanged += quiet;
     this.withheld ||= withheld;
     this.population += new Set([...members.map((m) => m.userid), ...state.bindings.map((b) => b.wecomUserid)]).size;
+  }
+
+  /**
+   * Pipelined: members just read (each once per run), planned against the state of exactly these
+   * userids. Returns the changes to write now; a member whose change would offboard it (disabled or
+   * left, per policy) is held for `planRemaining`, after the threshold can be judged.
+   */
+  planArrived(members: DirectoryMember[], state: SliceState): { changes: MemberChange[]; held: DirectoryMember[] } {
+    const { changes, quiet } = planMembers(members, state, this.ctx);
+    const now: MemberChange[] = [];
+    const held: DirectoryMember[] = [];
+    for (const c of changes) {
+      if (isOffboarding(c)) held.push(c.member!);
+      else {
+        now.push(c);
+        this.count(c);
+      }
+    }
+    this.memberCounts.unchanged += quiet;
+    this.population += members.length;
+    return { changes: now, held };
+  }
+
+  /** Pipelined, once the read has ended: an incomplete read deletes no department (returned: the deletes, or those kept). */
+  settle(complete: boolean): DepartmentChange[] {
+    this.ctx.complete = complete;
+    if (!complete) {
+      this.departments = this.departments.map((d) =>
+        d.action === 'delete'
+          ? { ...d, action: 'unchanged', reason: 'not in the directory read, but part of the read failed, so it is kept', withheld: true }
+          : d,
+      );
+    }
+    return this.departments.filter((d) => d.action === 'delete' || d.withheld);
+  }
+
+  /**
+   * Pipelined, after `settle`: the held members and the members the read did not find, with the state
+   * of exactly those userids (ranges of them, one call each). Every change returned is counted.
+   */
+  planRemaining(members: DirectoryMember[], state: SliceState): MemberChange[] {
+    const { changes, quiet, withheld } = planMembers(members, state, this.ctx);
+    for (const c of changes) this.count(c);
+    this.memberCounts.unchanged += quiet;
+    this.withheld ||= withheld;
+    const read = new Set(members.map((m) => m.userid));
+    this.population += new Set(state.bindings.filter((b) => !read.has(b.wecomUserid)).map((b) => b.wecomUserid)).size;
+    return changes;
   }
 
   finish(): SyncPlan {
     const { departments, changes: members } = this;
     const counts: SyncPlan['counts'] = {
       departments: Object.fromEntries(DEPARTMENT_ACTIONS.map((a) => [a, 0])) as SyncPlan['counts']['departments'],
-      members: Object.fromEntries(MEMBER_ACTIONS.map((a) => [a, 0])) as SyncPlan['counts']['members'],
-      conflicts: 0,
+      members: { ...this.memberCounts },
+      conflicts: this.conflicts,
     };
     for (const d of departments) counts.departments[d.action] += 1;
-    for (const m of members) {
-      counts.members[m.action] += 1;
-      counts.conflicts += m.conflicts.length;
-    }
-    counts.members.unchanged += this.quiet;
     const offboardingWithheld = !this.ctx.complete && (this.withheld || departments.some((d) => d.withheld));
-    return { departments, members, counts, abortReason: thresholdBreach(members, this.population, this.options), offboardingWithheld };
+    return { departments, members, counts, abortReason: thresholdBreach(this.offboardings, this.population, this.options), offboardingWithheld };
+  }
+
+  private count(c: MemberChange): void {
+    this.memberCounts[c.action] += 1;
+    this.conflicts += c.conflicts.length;
+    if (isOffboarding(c)) this.offboardings += 1;
   }
 }
 
+const isOffboarding = (c: MemberChange) => c.action === 'suspend' || c.action === 'delete';
+
 /** `population`: members in WeCom or bound, counted once. */
-function thresholdBreach(members: MemberChange[], population: number, options: PlanOptions): string | null {
+function thresholdBreach(offboarded: number, population: number, options: PlanOptions): string | null {
   if (options.force) return null;
-  const offboarded = members.filter((m) => m.action === 'suspend' || m.action === 'delete').length;
   // A single offboarding is always allowed, or a ten-person company could never lose anyone.
   const limit = Math.max(1, (population * options.thresholdPercent) / 100);
   if (offboarded <= limit) return null;
