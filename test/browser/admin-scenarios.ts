@@ -54,12 +54,14 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
   const confirmDialog = (page: Page): Locator => page.locator('.ant-modal-confirm').last();
 
   beforeAll(async () => {
-    // Li Na is bound (by her first in-client login in the login scenarios; by an administrator when run alone).
-    const bound = await request(w().bridge.app.getHttpServer())
-      .post('/api/admin/bindings')
-      .set('Authorization', `Bearer ${BRIDGE_ADMIN_KEY}`)
-      .send({ authenticator: 'wecom', wecomUserid: 'lina', userId: state.linaId });
-    expect([200, 201, 409]).toContain(bound.status);
+    // Li Na is bound by her first in-client login in the login scenarios; run alone, an administrator binds her.
+    const bridge = () => request(w().bridge.app.getHttpServer());
+    const admin = { Authorization: `Bearer ${BRIDGE_ADMIN_KEY}` };
+    const existing = await bridge().get('/api/admin/bindings').query({ userid: 'lina' }).set(admin);
+    if (!existing.body.data.length) {
+      const bound = await bridge().post('/api/admin/bindings').set(admin).send({ authenticator: 'wecom', wecomUserid: 'lina', userId: state.linaId });
+      expect(bound.status).toBe(201);
+    }
     const directory = w().emu.directory;
     for (let d = 0; d < NEW_DEPARTMENTS; d++) {
       directory.addDepartment({ id: 100 + d, name: `新部门 ${d + 1}`, parentid: 1 }, { silent: true });
@@ -70,7 +72,11 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
     }
   });
   beforeEach(async () => {
-    page = (await signedInAs(await w().nocobase.rootToken())).page;
+    // A session of its own, as an admin signing in has: the suite's shared root token was renewed by NocoBase during
+    // the login scenarios' short token policy, and the bridge (like NocoBase at renewal) no longer knows its jti.
+    const signIn = await w().nocobase.api(null, 'POST', 'auth:signIn', { account: 'admin@nocobase.com', password: 'admin123' });
+    expect(signIn.status).toBe(200);
+    page = (await signedInAs(signIn.body.data.token)).page;
   });
 
   scenario('shows the connection, the credentials and the values for the WeCom admin console', async () => {
@@ -91,9 +97,11 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
     const drawer = page.locator('[data-wecom-admin-items]');
     await drawer.waitFor();
     await drawer.locator('.ant-table-row').first().waitFor();
-    await drawer.getByText('title "新部门 1"').waitFor();
-    expect(await drawer.getByText('planned').count()).toBeGreaterThan(0);
-    expect(await drawer.locator('.ant-table-row').count()).toBe(20); // a page of them
+    // Only what would be created: the action filter narrows the items to the members who joined.
+    await drawer.locator('[data-wecom-admin-filter="action"]').click();
+    await page.locator('.ant-select-item-option[title="create"]').click();
+    await drawer.getByText('new0', { exact: true }).waitFor();
+    expect(await drawer.getByText('planned', { exact: true }).count()).toBe(20); // a page of them, none applied
     expect(await nocobaseUsers()).toBe(before);
     copyToDocs(await shot(page, 'preview-items'), 'admin-sync-preview.png');
   });
@@ -178,11 +186,12 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
       return doc.querySelectorAll('[data-wecom-admin-tab="bindings"] .ant-table-row').length === 1;
     });
     await row.getByText('lina', { exact: true }).waitFor();
-    await row.getByText('Li Na (#', { exact: false }).waitFor();
+    // Her NocoBase nickname, or the WeCom name the sync has given it since.
+    await row.getByText(/^(Li Na|李娜) \(#\d+\)$/).waitFor();
     copyToDocs(await shot(page, 'bindings-found'), 'admin-bindings.png');
 
     await row.locator('[data-wecom-admin-unbind="lina"]').click();
-    await confirmDialog(page).getByText('Unbind lina from Li Na').waitFor();
+    await confirmDialog(page).getByText(/^Unbind lina from (Li Na|李娜) \(#\d+\)\?$/).waitFor();
     await confirmDialog(page).getByRole('button', { name: 'Unbind' }).click();
     await bindings.locator('.ant-empty').waitFor();
 
