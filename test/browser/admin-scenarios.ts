@@ -191,7 +191,9 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
     copyToDocs(await shot(page, 'bindings-found'), 'admin-bindings.png');
 
     await row.locator('[data-wecom-admin-unbind="lina"]').click();
-    await confirmDialog(page).getByText(/^Unbind lina from (Li Na|李娜) \(#\d+\)\?$/).waitFor();
+    await confirmDialog(page)
+      .getByText(/^Unbind lina from (Li Na|李娜) \(#\d+\)\?$/)
+      .waitFor();
     await confirmDialog(page).getByRole('button', { name: 'Unbind' }).click();
     await bindings.locator('.ant-empty').waitFor();
 

@@ -1,25 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser } from 'playwright-core';
-import { authCheckFromPage, copyToDocs, newContext, screenshots } from './world';
+import { authCheckFromPage, copyToDocs, freePort, newContext, screenshots } from './world';
 
 const ROOT = join(__dirname, '..', '..');
 const shot = screenshots('demo');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A port p with p+1 free too (the demo puts the emulator there). */
 async function freePortPair(): Promise<number> {

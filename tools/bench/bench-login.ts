@@ -66,6 +66,19 @@ class Failures {
   }
 }
 
+/** One level's numbers, from when it started; the commonest failures go to stderr. */
+function sampleOf(label: string, started: number, latencies: number[], failures: Failures): Sample {
+  const elapsed = (performance.now() - started) / 1000;
+  failures.report(label);
+  return {
+    seconds: round(elapsed, 2),
+    perSecond: round(latencies.length / elapsed),
+    requests: latencies.length,
+    errors: failures.count,
+    ...percentiles(latencies),
+  };
+}
+
 /** `concurrency` workers, each starting its next request when the last one answered, for `seconds` (or until `next` runs out). */
 async function closedLoop(label: string, concurrency: number, seconds: number, next: () => Attempt | null): Promise<Sample> {
   const latencies: number[] = [];
@@ -83,15 +96,7 @@ async function closedLoop(label: string, concurrency: number, seconds: number, n
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  failures.report(label);
-  return {
-    seconds: round(elapsed, 2),
-    perSecond: round(latencies.length / elapsed),
-    requests: latencies.length,
-    errors: failures.count,
-    ...percentiles(latencies),
-  };
+  return sampleOf(label, started, latencies, failures);
 }
 
 /** Requests offered at a fixed rate whatever the answers; latency counts from when each was due, so queueing shows. */
@@ -115,15 +120,7 @@ async function openLoop(label: string, rate: number, seconds: number, next: () =
     );
   }
   await Promise.all(inFlight);
-  const elapsed = (performance.now() - started) / 1000;
-  failures.report(label);
-  return {
-    seconds: round(elapsed, 2),
-    perSecond: round(latencies.length / elapsed),
-    requests: latencies.length,
-    errors: failures.count,
-    ...percentiles(latencies),
-  };
+  return sampleOf(label, started, latencies, failures);
 }
 
 /** node:http with kept-alive connections: cheaper per request than fetch, so the client takes less of the 2 cores it shares. */

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { Input, Select, Space, Table, Tag, Typography } from 'antd';
 import type { AdminContext } from './admin-context';
-import { ErrorAlert, useLoad } from './admin-context';
+import { ErrorAlert, pagingOf, useLoad } from './admin-context';
 import { formatTime } from './run-format';
 
 interface AuditView {
@@ -57,7 +57,7 @@ export function AuditTab({ ctx }: { ctx: AdminContext }) {
         rowKey="id"
         loading={list.loading}
         dataSource={list.data?.data ?? []}
-        pagination={{ current: page, pageSize: PAGE_SIZE, total: list.data?.meta?.count ?? 0, onChange: setPage, showSizeChanger: false }}
+        pagination={pagingOf(page, PAGE_SIZE, list.data?.meta?.count, setPage)}
         data-wecom-admin-audit=""
         columns={[
           { title: t('Reference'), dataIndex: 'id', width: 90, render: (id: number) => `#${id}` },

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { Button, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import type { AdminContext } from './admin-context';
-import { asBridgeError, ErrorAlert, useLoad } from './admin-context';
+import { asBridgeError, ErrorAlert, pagingOf, useLoad } from './admin-context';
 import type { BridgeError } from './bridge-api';
 import { formatTime } from './run-format';
 
@@ -81,7 +81,7 @@ export function BindingsTab({ ctx, searchUsers }: { ctx: AdminContext; searchUse
         rowKey="id"
         loading={list.loading}
         dataSource={list.data?.data ?? []}
-        pagination={{ current: page, pageSize: PAGE_SIZE, total: list.data?.meta?.count ?? 0, onChange: setPage, showSizeChanger: false }}
+        pagination={pagingOf(page, PAGE_SIZE, list.data?.meta?.count, setPage)}
         data-wecom-admin-bindings=""
         columns={[
           { title: t('WeCom userid'), dataIndex: 'wecomUserid' },

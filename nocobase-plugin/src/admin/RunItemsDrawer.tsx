@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { Drawer, Select, Space, Table, Tag, Typography } from 'antd';
 import type { AdminContext } from './admin-context';
-import { ErrorAlert, useLoad } from './admin-context';
+import { ErrorAlert, pagingOf, useLoad } from './admin-context';
 import { describeChanges, type RunItemView, type RunView } from './run-format';
 
 const ACTIONS = ['create', 'update', 'move', 'suspend', 'restore', 'delete', 'rebind', 'mirror', 'forget', 'skip', 'unchanged'];
@@ -60,7 +60,7 @@ export function RunItemsDrawer({ ctx, run, onClose }: { ctx: AdminContext; run: 
           rowKey="id"
           loading={items.loading}
           dataSource={data?.items ?? []}
-          pagination={{ current: page, pageSize: PAGE_SIZE, total: data?.itemsMeta.count ?? 0, onChange: setPage, showSizeChanger: false }}
+          pagination={pagingOf(page, PAGE_SIZE, data?.itemsMeta.count, setPage)}
           columns={[
             { title: t('Kind'), dataIndex: 'kind', width: 100 },
             { title: t('Userid / department'), dataIndex: 'key', width: 150 },

@@ -1,7 +1,7 @@
 import React, { useEffect, useState } from 'react';
 import { Alert, Button, Modal, Progress, Space, Table, Tag, Typography } from 'antd';
 import type { AdminContext, Loaded } from './admin-context';
-import { asBridgeError, ErrorAlert, useLoad } from './admin-context';
+import { asBridgeError, ErrorAlert, pagingOf, useLoad } from './admin-context';
 import type { BridgeError } from './bridge-api';
 import { RunItemsDrawer } from './RunItemsDrawer';
 import { RunsChart } from './RunsChart';
@@ -132,7 +132,7 @@ export function SyncTab({ ctx, check }: { ctx: AdminContext; check: Loaded<Authe
         rowKey="id"
         loading={runs.loading && !runs.data}
         dataSource={runs.data?.data ?? []}
-        pagination={{ current: page, pageSize: PAGE_SIZE, total: runs.data?.meta?.count ?? 0, onChange: setPage, showSizeChanger: false }}
+        pagination={pagingOf(page, PAGE_SIZE, runs.data?.meta?.count, setPage)}
         data-wecom-admin-runs=""
         columns={[
           { title: '#', dataIndex: 'id', width: 60 },

@@ -52,3 +52,8 @@ export function ErrorAlert({ error }: { error: BridgeError | null }) {
     />
   );
 }
+
+/** A table's paging over the bridge's pages (a fixed size: the bridge pages, not the table). */
+export function pagingOf(page: number, pageSize: number, total: number | undefined, onChange: (page: number) => void) {
+  return { current: page, pageSize, total: total ?? 0, onChange, showSizeChanger: false };
+}
