@@ -164,7 +164,7 @@ export class SyncService implements BeforeApplicationShutdown {
     let read: DirectoryRead;
     try {
       await report('fetch', 0, 0);
-      read = await this.fetcher.read(authenticator, { batchSize: this.planning.planSlice });
+      read = await this.fetcher.read(authenticator, { batchSize: this.planning.planSlice, onProgress: this.readProgressReporter(run.id) });
     } catch (error) {
       return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
     }
@@ -342,6 +342,19 @@ export class SyncService implements BeforeApplicationShutdown {
       await this.runs
         .progress(runId, { phase, done, total, apiCalls: calls() })
         .catch((error) => this.logger.warn(`progress of run ${runId}: ${(error as Error).message}`));
+    };
+  }
+
+  /** Departments read of all, written at most every PROGRESS_WRITE_MS and always at the last one. */
+  private readProgressReporter(runId: number) {
+    let lastWrite = 0;
+    return (done: number, total: number) => {
+      const now = Date.now();
+      if (done < total && now - lastWrite < PROGRESS_WRITE_MS) return;
+      lastWrite = now;
+      void this.runs
+        .progress(runId, { readDone: done, readTotal: total })
+        .catch((error) => this.logger.warn(`read progress of run ${runId}: ${(error as Error).message}`));
     };
   }
 

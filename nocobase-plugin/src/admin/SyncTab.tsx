@@ -116,7 +116,7 @@ export function SyncTab({ ctx, check }: { ctx: AdminContext; check: Loaded<Authe
               <Progress
                 percent={percent ?? 0}
                 status={busy ? 'active' : active.status === 'succeeded' ? 'success' : 'exception'}
-                format={() => (busy ? (percent === null ? t('reading WeCom…') : `${active.progress.done} / ${active.progress.total}`) : active.status)}
+                format={() => (busy ? (percent === null ? t('reading WeCom…') : progressLabel(ctx, active)) : active.status)}
                 data-wecom-admin-progress={percent ?? -1}
               />
               {!busy ? <Counts ctx={ctx} run={active} /> : null}
@@ -178,6 +178,16 @@ export function SyncTab({ ctx, check }: { ctx: AdminContext; check: Loaded<Authe
       {opened ? <RunItemsDrawer ctx={ctx} run={opened} onClose={() => setOpened(null)} /> : null}
     </div>
   );
+}
+
+function progressLabel({ t }: AdminContext, run: RunView): string {
+  const read = run.progress.read;
+  if (!read?.total) return `${run.progress.done} / ${run.progress.total}`;
+  return t('{{read}} / {{departments}} departments read, {{members}} members handled', {
+    read: String(read.done),
+    departments: String(read.total),
+    members: String(run.progress.done),
+  });
 }
 
 function Counts({ ctx, run }: { ctx: AdminContext; run: RunView }) {

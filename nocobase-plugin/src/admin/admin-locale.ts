@@ -70,6 +70,7 @@ const zhCN: Record<string, string> = {
     '解绑后该成员无法扫码登录，直到在企业微信客户端内首次登录（按手机号）重新绑定，或由管理员在此绑定。',
   'The members it names will be offboarded as configured. Check its items first.': '其中列出的成员将按配置离职处理。请先查看明细。',
   Time: '时间',
+  '{{read}} / {{departments}} departments read, {{members}} members handled': '已读取 {{read}} / {{departments}} 个部门，已处理 {{members}} 名成员',
   "This authenticator is declared in the bridge's environment: change WECOM_SYNC_CRON there.":
     '此认证器由 bridge 的环境变量声明：请在那里修改 WECOM_SYNC_CRON。',
   'Token / EncodingAESKey': 'Token / EncodingAESKey',

@@ -15,6 +15,9 @@ describe('run format', () => {
     expect(progressPercent({ status: 'running', progress: { done: 250, total: 1000 } })).toBe(25);
     expect(progressPercent({ status: 'running', progress: { done: 1000, total: 1000 } })).toBe(99);
     expect(progressPercent({ status: 'succeeded', progress: { done: 0, total: 0 } })).toBe(100);
+    // While reading, the departments read: members handled trail the members read (here all of them so far).
+    expect(progressPercent({ status: 'running', progress: { done: 2000, total: 2000, read: { done: 30, total: 120 } } })).toBe(25);
+    expect(progressPercent({ status: 'running', progress: { done: 0, total: 0, read: { done: 0, total: 0 } } })).toBeNull();
   });
 
   it('lists what changed, members first, leaving out unchanged', () => {

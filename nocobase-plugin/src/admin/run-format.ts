@@ -15,7 +15,8 @@ export interface RunView {
   force: boolean;
   status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'aborted';
   phase: string | null;
-  progress: { done: number; total: number };
+  /** done/total: members handled of those read so far; read: departments read of all (absent on older bridges). */
+  progress: { done: number; total: number; read?: { done: number; total: number } };
   counts: RunCounts;
   apiCalls: number;
   rowsWritten: number;
@@ -49,10 +50,13 @@ export function formatTime(iso: string | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** Percent done, or null while the total is not known yet (fetching). */
+/**
+ * Percent done, or null while nothing says how much there is. A run reads WeCom department by department and writes
+ * as it reads, so the share of departments read is its progress; members handled only ever trail the members read.
+ */
 export function progressPercent(run: Pick<RunView, 'progress' | 'status'>): number | null {
   if (!isActive(run)) return 100;
-  const { done, total } = run.progress;
+  const { done, total } = run.progress.read?.total ? run.progress.read : run.progress;
   return total > 0 ? Math.min(99, Math.floor((done / total) * 100)) : null;
 }
 

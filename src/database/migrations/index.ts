@@ -6,6 +6,7 @@ import { LoginAuditRequestId1764640800000 } from './1764640800000-LoginAuditRequ
 import { AdminBindingsAndAudit1764720000000 } from './1764720000000-AdminBindingsAndAudit';
 import { CallbackStatus1764806400000 } from './1764806400000-CallbackStatus';
 import { AuthenticatorChangeNotify1764892800000 } from './1764892800000-AuthenticatorChangeNotify';
+import { RunReadProgress1764979200000 } from './1764979200000-RunReadProgress';
 
 /** Every migration, oldest first. A committed migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AdminBindingsAndAudit1764720000000,
   CallbackStatus1764806400000,
   AuthenticatorChangeNotify1764892800000,
+  RunReadProgress1764979200000,
 ];

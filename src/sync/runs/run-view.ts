@@ -10,7 +10,8 @@ export function toRunView(r: SyncRun, authenticator: string | null) {
     force: r.force,
     status: r.status,
     phase: r.phase,
-    progress: { done: r.progressDone, total: r.progressTotal },
+    /** done/total: members handled (of those read so far while reading); read: departments read of all. */
+    progress: { done: r.progressDone, total: r.progressTotal, read: { done: r.readDone, total: r.readTotal } },
     counts: r.counts,
     apiCalls: r.apiCalls,
     rowsWritten: r.rowsWritten,

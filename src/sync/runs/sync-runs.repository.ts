@@ -30,6 +30,9 @@ export interface SyncRun {
   phase: string | null;
   progressDone: number;
   progressTotal: number;
+  /** Departments read of all the run reads (the read drives a pipelined run). */
+  readDone: number;
+  readTotal: number;
   counts: Partial<RunCounts>;
   apiCalls: number;
   rowsWritten: number;
@@ -169,11 +172,11 @@ export class SyncRunsRepository {
     return expired;
   }
 
-  async progress(id: number, p: { phase?: string; done?: number; total?: number; apiCalls?: number }): Promise<void> {
+  async progress(id: number, p: { phase?: string; done?: number; total?: number; apiCalls?: number; readDone?: number; readTotal?: number }): Promise<void> {
     await this.dataSource.query(
       `UPDATE ${this.runs} SET phase = COALESCE($2, phase), progress_done = COALESCE($3, progress_done), progress_total = COALESCE($4, progress_total),
-         api_calls = COALESCE($5, api_calls) WHERE id = $1 AND status = 'running'`,
-      [id, p.phase ?? null, p.done ?? null, p.total ?? null, p.apiCalls ?? null],
+         api_calls = COALESCE($5, api_calls), read_done = COALESCE($6, read_done), read_total = COALESCE($7, read_total) WHERE id = $1 AND status = 'running'`,
+      [id, p.phase ?? null, p.done ?? null, p.total ?? null, p.apiCalls ?? null, p.readDone ?? null, p.readTotal ?? null],
     );
   }
 
@@ -296,6 +299,8 @@ function toRun(r: Record<string, unknown>): SyncRun {
     phase: (r.phase as string) ?? null,
     progressDone: Number(r.progress_done),
     progressTotal: Number(r.progress_total),
+    readDone: Number(r.read_done ?? 0),
+    readTotal: Number(r.read_total ?? 0),
     counts: (r.counts as Partial<RunCounts>) ?? {},
     apiCalls: Number(r.api_calls),
     rowsWritten: Number(r.rows_written),
