@@ -45,8 +45,20 @@ export async function fleet(db: TestDatabase, emu: WecomEmulator, n: number, env
 }
 
 export async function trigger(replica: BridgeProcess): Promise<{ id: number; alreadyRunning: boolean }> {
-  const res = await fetch(`${replica.url}/api/admin/sync-runs`, { method: 'POST', headers: ADMIN_HEADERS, body: JSON.stringify({ authenticator: 'wecom' }) });
-  if (res.status !== 202) throw new Error(`trigger answered ${res.status}: ${await res.text()}`);
+  const post = () => fetch(`${replica.url}/api/admin/sync-runs`, { method: 'POST', headers: ADMIN_HEADERS, body: JSON.stringify({ authenticator: 'wecom' }) });
+  let res = await post();
+  // Right after its connections were dropped a replica may meet a dead one: a 503 to repeat after Retry-After, as a client would.
+  for (let retries = 0; res.status === 503 && retries < 3; retries++) {
+    await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+    res = await post();
+  }
+  if (res.status !== 202) {
+    const errors = replica
+      .logs()
+      .filter((l) => Number(l.level) >= 40)
+      .slice(-3);
+    throw new Error(`trigger answered ${res.status}: ${await res.text()}\nthe replica's last warnings and errors: ${JSON.stringify(errors)}`);
+  }
   const { data } = (await res.json()) as { data: { id: number; alreadyRunning: boolean } };
   return data;
 }

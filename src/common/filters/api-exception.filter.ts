@@ -38,6 +38,21 @@ type BodyError = Error & { status?: number; expose?: boolean; type?: string; lim
 const DATA_EXCEPTION = /^(22|54000)/;
 
 /**
+ * The database connection went away under the request (a PostgreSQL restart or failover, pg_terminate_backend, an
+ * idle killer): class 08, or 57P01–57P03, or node-postgres noticing the socket closed. Nothing the caller did: a 503
+ * the caller may repeat a second later, when the pool has fresh connections.
+ */
+const CONNECTION_LOST_STATE = /^(08|57P0[123])/;
+const CONNECTION_LOST_MESSAGE = /Connection terminated|terminating connection|Client has encountered a connection error|ECONNRESET|ECONNREFUSED/;
+
+function connectionLost(exception: unknown): boolean {
+  const e = exception as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const state = e?.driverError?.code ?? e?.code;
+  if (typeof state === 'string' && CONNECTION_LOST_STATE.test(state)) return true;
+  return exception instanceof Error && CONNECTION_LOST_MESSAGE.test(exception.message);
+}
+
+/**
  * Every error leaves in NocoBase's envelope, `{ errors: [{ message, code, requestId }] }`. Our own
  * AppExceptions map by code; Nest's HttpExceptions keep their status; a request body the parser
  * refused is the caller's 4xx; anything else is a logged 500 that names the request and shows no internals.
@@ -84,6 +99,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (typeof sqlState === 'string' && DATA_EXCEPTION.test(sqlState)) {
       this.logger.warn(`a request carried a value the database refused (request ${requestId}): ${(exception as Error).message}`);
       return { status: 400, errors: [{ message: `the request holds a value that cannot be stored (request id ${requestId})`, code: 'BAD_REQUEST' }] };
+    }
+    if (connectionLost(exception)) {
+      this.logger.warn(`the database connection was lost during request ${requestId}: ${(exception as Error).message}`);
+      return {
+        status: 503,
+        errors: [{ message: `the database connection was lost; try again (request id ${requestId})`, code: 'DATABASE_UNAVAILABLE' }],
+        retryAfterSeconds: 1,
+      };
     }
     this.logger.error(`unhandled error in request ${requestId}`, exception instanceof Error ? exception.stack : String(exception));
     return { status: 500, errors: [{ message: `internal error (request id ${requestId})`, code: 'INTERNAL_ERROR' }] };
