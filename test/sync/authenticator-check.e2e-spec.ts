@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { startEmulator, type WecomEmulator } from '../../tools/emulator';
-import { eventXml } from '../../tools/emulator/callbacks';
+import { eventXml, signedUrl } from '../../tools/emulator/callbacks';
 import { AuthenticatorsService } from '../../src/auth/authenticators/authenticators.service';
 import { ContactEventsService } from '../../src/sync/events/contact-events.service';
 import { SyncService } from '../../src/sync/sync.service';
@@ -31,12 +30,11 @@ describe('GET /api/admin/authenticators/:name/check', () => {
     expect(res.status).toBe(200);
     return res.body.data;
   };
-  /** A request signed as WeCom signs it; `signedWith` another crypto stands for a Token that differs from WeCom's. */
-  function signed(encrypted: string, signedWith = crypto) {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = randomBytes(6).toString('hex');
-    return `msg_signature=${signedWith.signature(timestamp, nonce, encrypted)}&timestamp=${timestamp}&nonce=${nonce}`;
-  }
+  /** The events path with WeCom's signed query; `signedWith` another crypto stands for a Token that differs from WeCom's. */
+  const signed = (encrypted: string, signedWith = crypto) => {
+    const url = signedUrl('http://bridge/api/wecom/wecom/events', signedWith, encrypted);
+    return `${url.pathname}${url.search}`;
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -87,7 +85,7 @@ describe('GET /api/admin/authenticators/:name/check', () => {
 
   it('records when WeCom verified the callback URL, when the last event came, and a refusal with its reason', async () => {
     const echostr = crypto.encrypt('echo-1234');
-    const verified = await http().get(`/api/wecom/wecom/events?${signed(echostr)}&echostr=${encodeURIComponent(echostr)}`);
+    const verified = await http().get(`${signed(echostr)}&echostr=${encodeURIComponent(echostr)}`);
     expect(verified.text).toBe('echo-1234');
     const afterVerify = (await check()).callback;
     expect(Date.now() - new Date(afterVerify.urlVerifiedAt).getTime()).toBeLessThan(60_000);
@@ -95,23 +93,13 @@ describe('GET /api/admin/authenticators/:name/check', () => {
 
     const encrypted = crypto.encrypt(eventXml(CORP, 'update_user', [['UserID', 'amy']]));
     const body = `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`;
-    expect(
-      (
-        await http()
-          .post(`/api/wecom/wecom/events?${signed(encrypted)}`)
-          .set('Content-Type', 'text/xml')
-          .send(body)
-      ).status,
-    ).toBe(200);
+    expect((await http().post(signed(encrypted)).set('Content-Type', 'text/xml').send(body)).status).toBe(200);
     expect((await check()).callback.lastEventAt).not.toBeNull();
     await bridge.app.get(ContactEventsService).idle();
 
     // The Token saved in WeCom's console differs from ours: every callback is refused, and the page says why.
     const otherToken = new CallbackCrypto('SomeOtherToken', TEST_CALLBACK.encodingAesKey, CORP);
-    const refused = await http()
-      .post(`/api/wecom/wecom/events?${signed(encrypted, otherToken)}`)
-      .set('Content-Type', 'text/xml')
-      .send(body);
+    const refused = await http().post(signed(encrypted, otherToken)).set('Content-Type', 'text/xml').send(body);
     expect(refused.status).toBe(403);
     const afterRefusal = (await check()).callback;
     expect(afterRefusal.lastRefusal).toMatch(/^CALLBACK_SIGNATURE_INVALID: /);

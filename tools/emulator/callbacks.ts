@@ -205,7 +205,7 @@ export function eventXml(corpId: string, changeType: string, fields: Field[]): s
 }
 
 /** The callback URL with WeCom's query: a fresh timestamp and nonce, and the signature over them and `encrypted`. */
-function signedUrl(base: string, crypto: CallbackCrypto, encrypted: string): URL {
+export function signedUrl(base: string, crypto: CallbackCrypto, encrypted: string): URL {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = randomBytes(8).toString('hex');
   const url = new URL(base);
