@@ -40,6 +40,11 @@ export interface DirectoryUserFields {
   isPrivileged: boolean;
 }
 
+/** The sort position after which the next new user goes; unknown (null) until the first insert reads it. */
+export class SortCursor {
+  after: number | null = null;
+}
+
 /** The auth type the companion NocoBase plugin registers (nocobase-plugin/). */
 export const BRIDGE_AUTH_TYPE = 'wecom-bridge';
 
@@ -120,14 +125,21 @@ export class NocobaseUsersRepository {
     return rows.map((r: { id: string }) => Number(r.id));
   }
 
-  /** Creates users (ids from allocateIds) with the default role, in the caller's transaction; returns rows written. */
-  async insertUsers(rows: NewUserRow[], m: EntityManager): Promise<number> {
+  /**
+   * Creates users (ids from allocateIds) with the default role, in the caller's transaction; returns rows written.
+   * `sort` carries the next sort position from one call to the next (a sync's chunks): max(sort), a scan of every
+   * user, is read once instead of per chunk. It is only a display order, so a gap or a tie with a user NocoBase
+   * created meanwhile does no harm (NocoBase's own max + 1 is no more atomic).
+   */
+  async insertUsers(rows: NewUserRow[], m: EntityManager, sort: SortCursor = new SortCursor()): Promise<number> {
     if (!rows.length) return 0;
     const u = this.nb.columns('users');
     const table = this.nb.table('users');
     const hasSort = this.nb.hasColumn('users', 'sort');
     const hasMain = this.nb.hasColumn('users', 'mainDepartmentId') && this.nb.features.departments;
-    const [{ base }] = hasSort ? await m.query(`SELECT COALESCE(max(${u.sort}), 0) AS base FROM ${table}`) : [{ base: 0 }];
+    sort.after ??= hasSort ? Number((await m.query(`SELECT COALESCE(max(${u.sort}), 0) AS base FROM ${table}`))[0].base) : 0;
+    const base = sort.after;
+    sort.after += rows.length;
     const cols = [u.id, u.nickname, u.phone, u.email, u.createdAt, u.updatedAt, ...(hasSort ? [u.sort] : []), ...(hasMain ? [u.mainDepartmentId] : [])];
     const select = ['id', 'nickname', 'phone', 'email', 'now()', 'now()', ...(hasSort ? ['$6::bigint + ord'] : []), ...(hasMain ? ['main_id'] : [])];
     await m.query(
@@ -139,7 +151,7 @@ export class NocobaseUsersRepository {
         rows.map((r) => r.phone || null),
         rows.map((r) => r.email || null),
         rows.map((r) => r.mainDepartmentId),
-        Number(base),
+        base,
       ],
     );
     const role = await this.defaultRoleName(m);

@@ -166,6 +166,19 @@ describe.each(NAMING_MODES)('directory sync into a %s NocoBase', (naming) => {
     const memberKeys = (r.items as Array<{ kind: string; key: string }>).filter((i) => i.kind === 'member').map((i) => i.key);
     expect(new Set(memberKeys).size).toBe(memberKeys.length);
     expect(await countUsers()).toBe(usersBefore + 10);
+    // NocoBase lists users by sort: the new ones come after those there before, each in a place of its own
+    // (batches of 4 members are written one after another, each going on from where the last one ended).
+    if (nb.hasColumn('users', 'sort')) {
+      const sorts = await db.query<{ sort: string; provisioned: boolean }>(
+        `SELECT usr.${u().sort}::text AS sort, b.nocobase_user_id IS NOT NULL AS provisioned FROM ${nb.table('users')} usr
+           LEFT JOIN ${bridgeTable('bindings')} b ON b.nocobase_user_id = usr.${u().id}`,
+      );
+      const before = sorts.filter((x) => !x.provisioned).map((x) => Number(x.sort));
+      const created = sorts.filter((x) => x.provisioned).map((x) => Number(x.sort));
+      expect(created).toHaveLength(10);
+      expect(new Set(created).size).toBe(10);
+      expect(Math.min(...created)).toBeGreaterThan(Math.max(...before));
+    }
   });
 
   it('a re-sync with no changes writes nothing', async () => {

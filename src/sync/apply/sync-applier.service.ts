@@ -4,7 +4,7 @@ import type { Authenticator } from '../../auth/authenticators/authenticator';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { NocobaseDepartmentsRepository } from '../../nocobase/nocobase-departments.repository';
 import { NocobaseSessionService } from '../../nocobase/nocobase-session.service';
-import { NocobaseUsersRepository, type UserFieldsUpdate } from '../../nocobase/nocobase-users.repository';
+import { NocobaseUsersRepository, SortCursor, type UserFieldsUpdate } from '../../nocobase/nocobase-users.repository';
 import { BindingsRepository } from '../../users/bindings.repository';
 import { DirectoryMirrorRepository } from '../directory-mirror.repository';
 import { isRecorded } from '../plan/sync-planner';
@@ -73,6 +73,8 @@ interface MemberTotals {
   offboarded: ItemOutcome[];
   appliedSuspensions: MemberChange[];
   changedUsers: number[];
+  /** Where the plan's next new user goes in NocoBase's user list. */
+  sort: SortCursor;
 }
 
 /**
@@ -116,6 +118,7 @@ export class SyncApplierService {
       offboarded: [] as ItemOutcome[],
       appliedSuspensions: [] as MemberChange[],
       changedUsers: [] as number[],
+      sort: new SortCursor(),
     };
     const unended = new Map<string, string>();
     return {
@@ -237,7 +240,7 @@ export class SyncApplierService {
       try {
         items = await this.transactions.run(async (manager) => {
           await context.fence(manager);
-          const written = await this.writeMembers(authenticator, chunk, hashOf, context.runId, manager);
+          const written = await this.writeMembers(authenticator, chunk, hashOf, context.runId, out.sort, manager);
           const outcomes = chunk.filter((c) => isRecorded(c) || written.refused.has(c.wecomUserid)).map((c) => outcomeOf(c, written.refused));
           await context.record(
             outcomes.filter((item) => !isOffboarding(item)),
@@ -272,14 +275,14 @@ export class SyncApplierService {
     hashOf: MemberHash,
     context: ApplyContext,
     done: number,
-    out: { rowsWritten: number },
+    out: Pick<MemberTotals, 'rowsWritten' | 'sort'>,
   ): Promise<ItemOutcome[]> {
     const items: ItemOutcome[] = [];
     for (const change of chunk) {
       try {
         const item = await this.transactions.run(async (manager) => {
           await context.fence(manager);
-          const written = await this.writeMembers(authenticator, [change], hashOf, context.runId, manager);
+          const written = await this.writeMembers(authenticator, [change], hashOf, context.runId, out.sort, manager);
           const outcome = isRecorded(change) || written.refused.size ? outcomeOf(change, written.refused) : null;
           if (outcome && !isOffboarding(outcome)) await context.record([outcome], manager);
           await context.committed(written.rowsWritten, done, manager);
@@ -303,10 +306,11 @@ export class SyncApplierService {
     chunk: MemberChange[],
     hashOf: MemberHash,
     runId: number,
+    sort: SortCursor,
     manager: EntityManager,
   ): Promise<ChunkResult> {
     const result: ChunkResult = { rowsWritten: 0, refused: new Map() };
-    result.rowsWritten += await this.provision(authenticator, chunk, runId, result.refused, manager);
+    result.rowsWritten += await this.provision(authenticator, chunk, runId, result.refused, sort, manager);
     const applicable = chunk.filter((c) => !result.refused.has(c.wecomUserid));
     result.rowsWritten += await this.writeFieldsAndMemberships(authenticator, applicable, manager);
     result.rowsWritten += await this.offboardAndRestore(applicable, result.refused, manager);
@@ -317,13 +321,15 @@ export class SyncApplierService {
   /**
    * New users for members planned as `create`, and orphaned users bound again (`rebind`). Bindings go
    * in first, yielding to a binding a login made since the plan: that member is refused here, and no
-   * user is created for it. Each new user is recorded as provisioned for its member.
+   * user is created for it. Each new user is recorded as provisioned for its member, and is inserted with its
+   * main department (the memberships that make it one follow in the same transaction).
    */
   private async provision(
     authenticator: Authenticator,
     chunk: MemberChange[],
     runId: number,
     refused: Map<string, string>,
+    sort: SortCursor,
     manager: EntityManager,
   ): Promise<number> {
     const creates = chunk.filter((c) => c.action === 'create');
@@ -345,9 +351,10 @@ export class SyncApplierService {
         nickname: c.changes.nickname?.[1] ?? c.wecomUserid,
         phone: c.changes.phone?.[1] ?? null,
         email: c.changes.email?.[1] ?? null,
-        mainDepartmentId: null,
+        mainDepartmentId: (this.departments.available && c.changes.mainDepartmentId?.[1]) || null,
       })),
       manager,
+      sort,
     );
     written += await this.bindings.recordProvisioned(authenticator.id, created.map(binding), runId, manager);
     return written;
@@ -361,8 +368,8 @@ export class SyncApplierService {
       if (change.nocobaseUserId === null || !['create', 'rebind', 'update', 'restore'].includes(change.action)) continue;
       const row: UserFieldsUpdate = { id: change.nocobaseUserId };
       for (const field of ['nickname', 'email', 'phone', 'mainDepartmentId'] as const) {
-        // A new user was inserted with its contacts already; only its main department waits for the memberships.
-        if (change.changes[field] && (change.action !== 'create' || field === 'mainDepartmentId')) row[field] = change.changes[field]![1];
+        // A new user was inserted with all of them already.
+        if (change.changes[field] && change.action !== 'create') row[field] = change.changes[field]![1];
       }
       if (Object.keys(row).length > 1) updates.push(row);
     }
