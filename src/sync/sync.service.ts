@@ -194,15 +194,25 @@ export class SyncService implements BeforeApplicationShutdown {
       await report('apply', 0, 0);
       if (applying) await applying.departments(session.departments);
       else await planned(session.departments.filter((d) => d.action !== 'unchanged').map((d) => departmentItem(d, 'planned', null)));
-      for await (const batch of read.members) {
+      // One batch planned ahead: its reads and planning run while the batch before it is written (a
+      // batch's members are none of another's, so what one writes is nothing the next one reads).
+      const batches = read.members[Symbol.asyncIterator]();
+      const planNext = async () => {
+        const next = await batches.next();
+        if (next.done) return null;
         lease.assertHeld();
-        const changes = await this.readAgain(lease, () => session.plan(batch));
-        if (applying) stopped = !(await applying.members(changes));
-        else await planned(changes.filter(isRecorded).map((c) => memberItem(c, 'planned', null)));
+        return { size: next.value.length, changes: await this.readAgain(lease, () => session.plan(next.value)) };
+      };
+      let ahead = settledLater(planNext());
+      for (let current = await ahead; current; current = await ahead) {
+        ahead = settledLater(planNext());
+        if (applying) stopped = !(await applying.members(current.changes));
+        else await planned(current.changes.filter(isRecorded).map((c) => memberItem(c, 'planned', null)));
         if (stopped) break;
-        handled += batch.length;
+        handled += current.size;
         void report('apply', handled, read.seen.size);
       }
+      if (stopped) await ahead.catch(() => undefined);
     } catch (error) {
       if (error instanceof AppException) return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
       throw error;
@@ -386,6 +396,12 @@ export class SyncService implements BeforeApplicationShutdown {
   private countItems(authenticator: Authenticator, items: ItemOutcome[]): void {
     for (const item of items) this.metrics.syncItems.inc({ authenticator: authenticator.name, kind: item.kind, action: item.action, outcome: item.outcome });
   }
+}
+
+/** A promise whose failure is not reported as unhandled while nobody awaits it yet (it is awaited later). */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 const INCOMPLETE_READ = 'part of the directory could not be read, so nothing was offboarded or deleted';

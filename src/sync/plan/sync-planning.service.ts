@@ -78,7 +78,7 @@ export class PlanSession {
 export class SyncPlanningService {
   private readonly ids = new SnowflakeIdGenerator();
   /** Members planned at a time (a userid range, or a batch as read); small in tests so every run crosses batches. */
-  planSlice = 2_000;
+  planSlice = 5_000;
 
   constructor(
     private readonly mirror: DirectoryMirrorRepository,
