@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import type { AccessTokenStore } from './access-token.store';
 import { RateBudget } from './rate-budget';
@@ -29,7 +31,15 @@ export class WecomClientFactory {
     readonly metrics: WecomMetrics = new WecomMetrics(),
   ) {
     this.budget = new RateBudget(options.rateLimit, options.rateLimitWindowMs);
-    this.http = axios.create({ baseURL: options.apiBaseUrl, headers: { 'User-Agent': 'wecom-bridge' } });
+    // WeCom's API never redirects: without maxRedirects axios sends every call through follow-redirects, which
+    // doubled the client's CPU per call (a 100,000-member read makes 3,000 calls). Connections are kept alive.
+    this.http = axios.create({
+      baseURL: options.apiBaseUrl,
+      headers: { 'User-Agent': 'wecom-bridge' },
+      maxRedirects: 0,
+      httpAgent: new HttpAgent({ keepAlive: true }),
+      httpsAgent: new HttpsAgent({ keepAlive: true }),
+    });
   }
 
   forCredentials(corpId: string, secret: string): WecomClient {
