@@ -249,6 +249,19 @@ export class NocobaseUsersRepository {
     return rows.map((x: { role: string | null }) => x.role).filter((x: string | null): x is string => x !== null);
   }
 
+  /** A user and whether they hold a privileged role, in one round trip (a bound member's login asks both). */
+  async findWithPrivilege(id: number): Promise<{ user: NocobaseUser; privileged: boolean } | null> {
+    const u = this.nb.columns('users');
+    const r = this.nb.columns('rolesUsers');
+    const rows = await this.dataSource.query(
+      `SELECT usr.${u.id} AS id, usr.${u.nickname} AS nickname, usr.${u.username} AS username, usr.${u.email} AS email, usr.${u.phone} AS phone,
+              ARRAY(SELECT ru.${r.roleName} FROM ${this.nb.table('rolesUsers')} ru WHERE ru.${r.userId} = usr.${u.id}) AS roles
+         FROM ${this.nb.table('users')} usr WHERE usr.${u.id} = $1`,
+      [id],
+    );
+    return rows[0] ? { user: toUser(rows[0]), privileged: this.privileged.includesAny(rows[0].roles) } : null;
+  }
+
   /** Whether the user holds a privileged role (see PrivilegedRoles). */
   async isPrivileged(userId: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
     return this.privileged.includesAny((await this.rolesOf(userId, manager)) ?? []);

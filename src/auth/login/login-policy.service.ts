@@ -133,10 +133,10 @@ export class LoginPolicyService {
   private async boundAsIs(authenticator: Authenticator, userid: string, phone: string | null | undefined): Promise<LoginOutcome | null> {
     const binding = await this.bindings.findByUserid(authenticator.id, userid);
     if (!binding || binding.suspendedAt || (phone && phone !== binding.phone)) return null;
-    const [user, privileged] = await Promise.all([this.users.findById(binding.nocobaseUserId), this.users.isPrivileged(binding.nocobaseUserId)]);
-    if (!user || (privileged && binding.source !== 'admin')) return null;
+    const found = await this.users.findWithPrivilege(binding.nocobaseUserId);
+    if (!found || (found.privileged && binding.source !== 'admin')) return null;
     await this.bindings.recordLogin(binding.id, phone === undefined ? null : { phone });
-    return { user, binding: { ...binding, phone: phone ?? binding.phone }, decision: 'BOUND' };
+    return { user: found.user, binding: { ...binding, phone: phone ?? binding.phone }, decision: 'BOUND' };
   }
 
   /**
