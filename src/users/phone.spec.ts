@@ -64,6 +64,24 @@ describe('normalizePhone: the Chinese mobile shortcut', () => {
     );
   });
 
+  it('answers what libphonenumber answers for spellings with spaces and hyphens ("+86 138-0000-0000")', () => {
+    const separator = fc.constantFrom('', '', ' ', '-');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 130, max: 199 }),
+        fc.integer({ min: 0, max: 99_999_999 }),
+        fc.boolean(),
+        fc.array(separator, { minLength: 11, maxLength: 11 }),
+        (prefix, rest, plus, separators) => {
+          const digits = `${prefix}${String(rest).padStart(8, '0')}`;
+          const raw = `${plus ? `+86${separators[10]}` : ''}${[...digits].map((d, i) => (i ? separators[i - 1] : '') + d).join('')}`;
+          expect(normalizePhone(raw)).toBe(parsed(raw));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('leaves carrier-prefix look-alikes (11x, 12x, 179) and other regions to libphonenumber', () => {
     expect(normalizePhone('17951234567')).toBe(parsed('17951234567'));
     expect(normalizePhone('11234567890')).toBe(parsed('11234567890'));

@@ -17,7 +17,9 @@ export function normalizePhone(raw: string | null | undefined, defaultRegion: Co
   // Chinese mobiles as WeCom and NocoBase spell them almost always: libphonenumber reads 13x–19x as the
   // number itself (only 11x, 12x and 179 start like a carrier prefix it strips) and 11 digits are always
   // possible in CN, so the answer is known without parsing — which cost ~10 CPU seconds per 100,000-member sync.
-  if (defaultRegion === 'CN' && CN_MOBILE.test(trimmed)) return trimmed.startsWith('+') ? trimmed : `+86${trimmed}`;
+  // Spaces and hyphens anywhere ("+86 138-0000-0000") are what libphonenumber drops first, too.
+  const compact = trimmed.replace(/[\s-]/g, '');
+  if (defaultRegion === 'CN' && CN_MOBILE.test(compact)) return compact.startsWith('+') ? compact : `+86${compact}`;
   if (!/\d/.test(trimmed)) return null;
   // "8613800000000" (country code without +) is common in exports; libphonenumber reads it as national.
   const candidate = /^00\d/.test(trimmed) ? `+${trimmed.slice(2)}` : trimmed;
