@@ -212,7 +212,11 @@ export class SyncService implements BeforeApplicationShutdown {
         handled += current.size;
         void report('apply', handled, read.seen.size);
       }
-      if (stopped) await ahead.catch(() => undefined);
+      // At shutdown the batch being planned is let finish (reads only), the read no longer waiting to fill it.
+      if (stopped) {
+        read.close();
+        await ahead.catch(() => undefined);
+      }
     } catch (error) {
       if (error instanceof AppException) return this.finish(run, { status: 'failed', apiCalls: calls(), ...errorFields(error) });
       throw error;
