@@ -137,7 +137,10 @@ export class NocobaseUsersRepository {
     const table = this.nb.table('users');
     const hasSort = this.nb.hasColumn('users', 'sort');
     const hasMain = this.nb.hasColumn('users', 'mainDepartmentId') && this.nb.features.departments;
-    sort.after ??= hasSort ? Number((await m.query(`SELECT COALESCE(max(${u.sort}), 0) AS base FROM ${table}`))[0].base) : 0;
+    if (sort.after === null) {
+      const max = hasSort ? Number((await m.query(`SELECT COALESCE(max(${u.sort}), 0) AS base FROM ${table}`))[0].base) : 0;
+      sort.after ??= max; // two chunks may both have read it: the first to get here sets it, each then takes its own range
+    }
     const base = sort.after;
     sort.after += rows.length;
     const cols = [u.id, u.nickname, u.phone, u.email, u.createdAt, u.updatedAt, ...(hasSort ? [u.sort] : []), ...(hasMain ? [u.mainDepartmentId] : [])];

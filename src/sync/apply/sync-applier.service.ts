@@ -13,11 +13,17 @@ import { LeaseLost } from '../runs/run-lease';
 import { departmentItem, memberItem, type ItemOutcome } from './item-outcome';
 
 /**
- * Members per transaction. Every transaction must end well inside the run's lease (its fence renews
- * the lease only at its start), and while the directory is still being read a chunk shares the
- * process and the machine with the reads: 500 keeps a chunk near a second on a loaded 2-core box.
+ * Members per transaction. While the directory is still being read a chunk shares the process and the
+ * machine with the reads: 500 keeps a chunk near a second on a loaded 2-core box.
  */
 const CHUNK = 500;
+
+/**
+ * Member chunks written at once. A first run is bound by PostgreSQL's writes; two transactions use two
+ * of its backends. They touch different members' rows, and each takes the run's row (its fence) only as
+ * its last statement, so they wait for each other only at their commits.
+ */
+const WRITERS = 2;
 
 type Manager = Pick<EntityManager, 'query'>;
 
@@ -25,7 +31,11 @@ type Manager = Pick<EntityManager, 'query'>;
 export interface ApplyContext {
   /** The run applying the plan (recorded with the users it provisions). */
   runId: number;
-  /** The first statement of every write transaction: proves the run still holds its lease, or throws LeaseLost. */
+  /**
+   * The last statement of every write transaction before its counts: proves the run still holds its lease (or
+   * throws LeaseLost, and the transaction rolls back) and locks the run's row until the commit, so a takeover
+   * waits for that commit and a transaction that outlived the lease never commits.
+   */
   fence(manager: Manager): Promise<void>;
   /** Stores item outcomes; with a manager, inside the transaction that did what they describe. */
   record(items: ItemOutcome[], manager?: Manager): Promise<void>;
@@ -45,6 +55,13 @@ export interface ApplyResult {
   membersDone: number;
   /** Stopped at a chunk boundary because the process is shutting down. */
   stoppedEarly: boolean;
+}
+
+/** A chunk done (committed, or tried member by member): its outcomes, and the members done once it is. */
+interface WrittenChunk {
+  chunk: MemberChange[];
+  items: ItemOutcome[];
+  done: number;
 }
 
 /** What one chunk of members did: rows written, and the members it could not apply (with why). */
@@ -169,12 +186,12 @@ export class SyncApplierService {
     if (!this.departments.available || !changed.length) return { rowsWritten: 0, failed: 0 };
     try {
       const rowsWritten = await this.transactions.run(async (manager) => {
-        await context.fence(manager);
         const written = await this.writeDepartments(authenticator, changed, manager);
         await context.record(
           changed.map((d) => departmentItem(d, 'applied', null)),
           manager,
         );
+        await context.fence(manager);
         await context.committed(written, 0, manager);
         return written;
       });
@@ -223,49 +240,75 @@ export class SyncApplierService {
   }
 
   /**
-   * Phase 2: members, CHUNK at a time, each chunk committed together with its item outcomes and its
-   * count in the run's row; a chunk that fails is retried member by member. Stops at a chunk boundary
-   * when the process shuts down.
+   * Phase 2: members, CHUNK at a time and WRITERS chunks at once, each chunk committed together with its item
+   * outcomes and its count in the run's row; a chunk that fails is retried member by member. Outcomes are
+   * counted in chunk order. Stops at a chunk boundary when the process shuts down (chunks in flight finish).
    */
   private async applyMembers(authenticator: Authenticator, all: MemberChange[], hashOf: MemberHash, context: ApplyContext, out: MemberTotals): Promise<void> {
     const members = all.filter((c) => isRecorded(c) || c.mirror);
-    for (let i = 0; i < members.length; i += CHUNK) {
-      if (context.stopping()) {
-        out.stoppedEarly = true;
-        break;
+    const doneBefore = out.done;
+    const inFlight: Promise<WrittenChunk>[] = [];
+    try {
+      for (let i = 0; i < members.length; i += CHUNK) {
+        if (context.stopping()) {
+          out.stoppedEarly = true;
+          break;
+        }
+        const chunk = members.slice(i, i + CHUNK);
+        const written = this.writeChunk(authenticator, chunk, hashOf, context, doneBefore + i + chunk.length, out);
+        written.catch(() => undefined); // awaited in order below; a failure meanwhile is not unhandled
+        inFlight.push(written);
+        if (inFlight.length >= WRITERS) this.count(await inFlight.shift()!, context, out);
       }
-      const chunk = members.slice(i, i + CHUNK);
-      const done = out.done + chunk.length;
-      let items: ItemOutcome[];
-      try {
-        items = await this.transactions.run(async (manager) => {
-          await context.fence(manager);
-          const written = await this.writeMembers(authenticator, chunk, hashOf, context.runId, out.sort, manager);
-          const outcomes = chunk.filter((c) => isRecorded(c) || written.refused.has(c.wecomUserid)).map((c) => outcomeOf(c, written.refused));
-          await context.record(
-            outcomes.filter((item) => !isOffboarding(item)),
-            manager,
-          );
-          await context.committed(written.rowsWritten, done, manager);
-          out.rowsWritten += written.rowsWritten;
-          return outcomes;
-        });
-      } catch (error) {
-        if (error instanceof LeaseLost) throw error;
-        items = await this.applyOneByOne(authenticator, chunk, hashOf, context, done, out);
-      }
-      const failed = new Set(items.filter((item) => item.outcome === 'failed').map((item) => item.key));
-      out.failed += failed.size;
-      for (const change of chunk) {
-        if (failed.has(change.wecomUserid) || change.nocobaseUserId === null) continue;
-        if (['update', 'rebind', 'restore', 'suspend', 'delete'].includes(change.action)) out.changedUsers.push(change.nocobaseUserId);
-        if (change.action === 'suspend') out.appliedSuspensions.push(change);
-      }
-      out.offboarded.push(...items.filter(isOffboarding));
-      context.settled(items.filter((item) => !isOffboarding(item)));
-      out.done = done;
-      context.onProgress(done);
+      while (inFlight.length) this.count(await inFlight.shift()!, context, out);
+    } finally {
+      // A lease lost by one chunk: the other ends (and rolls back at its own fence) before the error goes up.
+      await Promise.allSettled(inFlight);
     }
+  }
+
+  /** One chunk in one transaction, or member by member when the chunk as a whole fails. */
+  private async writeChunk(
+    authenticator: Authenticator,
+    chunk: MemberChange[],
+    hashOf: MemberHash,
+    context: ApplyContext,
+    done: number,
+    out: MemberTotals,
+  ): Promise<WrittenChunk> {
+    try {
+      const items = await this.transactions.run(async (manager) => {
+        const written = await this.writeMembers(authenticator, chunk, hashOf, context.runId, out.sort, manager);
+        const outcomes = chunk.filter((c) => isRecorded(c) || written.refused.has(c.wecomUserid)).map((c) => outcomeOf(c, written.refused));
+        await context.record(
+          outcomes.filter((item) => !isOffboarding(item)),
+          manager,
+        );
+        await context.fence(manager);
+        await context.committed(written.rowsWritten, done, manager);
+        out.rowsWritten += written.rowsWritten;
+        return outcomes;
+      });
+      return { chunk, items, done };
+    } catch (error) {
+      if (error instanceof LeaseLost) throw error;
+      return { chunk, items: await this.applyOneByOne(authenticator, chunk, hashOf, context, done, out), done };
+    }
+  }
+
+  /** A written chunk's outcomes into the run's totals: failures, users changed, offboarding, progress. */
+  private count({ chunk, items, done }: WrittenChunk, context: ApplyContext, out: MemberTotals): void {
+    const failed = new Set(items.filter((item) => item.outcome === 'failed').map((item) => item.key));
+    out.failed += failed.size;
+    for (const change of chunk) {
+      if (failed.has(change.wecomUserid) || change.nocobaseUserId === null) continue;
+      if (['update', 'rebind', 'restore', 'suspend', 'delete'].includes(change.action)) out.changedUsers.push(change.nocobaseUserId);
+      if (change.action === 'suspend') out.appliedSuspensions.push(change);
+    }
+    out.offboarded.push(...items.filter(isOffboarding));
+    context.settled(items.filter((item) => !isOffboarding(item)));
+    out.done = done;
+    context.onProgress(done);
   }
 
   /** A chunk that failed as a whole, applied one member per transaction to find the culprit. */
@@ -281,10 +324,10 @@ export class SyncApplierService {
     for (const change of chunk) {
       try {
         const item = await this.transactions.run(async (manager) => {
-          await context.fence(manager);
           const written = await this.writeMembers(authenticator, [change], hashOf, context.runId, out.sort, manager);
           const outcome = isRecorded(change) || written.refused.size ? outcomeOf(change, written.refused) : null;
           if (outcome && !isOffboarding(outcome)) await context.record([outcome], manager);
+          await context.fence(manager);
           await context.committed(written.rowsWritten, done, manager);
           out.rowsWritten += written.rowsWritten;
           return outcome;

@@ -12,9 +12,10 @@ export class LeaseLost extends Error {
 /**
  * A run's exclusivity, proven in the database rather than held by a connection: the run's row
  * carries its owner and a lease end. A heartbeat renews it; every write transaction renews it
- * too, as its first statement (`fence`), which locks the row until the commit. Another replica
- * may take a run over only after its lease ends, and that takeover waits for any write in
- * flight, so two runs never write at once, whatever happens to connections in between.
+ * too, as its last statement before its counts (`fence`), which locks the row until the commit. Another
+ * replica may take a run over only after its lease ends, and that takeover waits for any commit in
+ * flight, while a transaction whose lease ended before its fence rolls back: two runs never commit
+ * writes at once, whatever happens to connections in between.
  */
 export class RunLease {
   private readonly logger = new Logger(RunLease.name);
@@ -42,7 +43,7 @@ export class RunLease {
     clearInterval(this.timer);
   }
 
-  /** The first statement of every write transaction: renews the lease or throws LeaseLost (and the transaction rolls back). */
+  /** The last statement of every write transaction before its counts: renews the lease or throws LeaseLost (and the transaction rolls back). */
   async fence(manager: Pick<EntityManager, 'query'>): Promise<void> {
     if (this.lost || !(await this.runs.renewLease(this.runId, this.owner, manager))) {
       this.lostAt ??= new Date();
