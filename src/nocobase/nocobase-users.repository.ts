@@ -254,14 +254,10 @@ export class NocobaseUsersRepository {
 
   /** A user and whether they hold a privileged role, in one round trip (a bound member's login asks both). */
   async findWithPrivilege(id: number): Promise<{ user: NocobaseUser; privileged: boolean } | null> {
-    const u = this.nb.columns('users');
+    const idColumn = `${this.nb.table('users')}.${this.nb.column('users', 'id')}`;
     const r = this.nb.columns('rolesUsers');
-    const rows = await this.dataSource.query(
-      `SELECT usr.${u.id} AS id, usr.${u.nickname} AS nickname, usr.${u.username} AS username, usr.${u.email} AS email, usr.${u.phone} AS phone,
-              ARRAY(SELECT ru.${r.roleName} FROM ${this.nb.table('rolesUsers')} ru WHERE ru.${r.userId} = usr.${u.id}) AS roles
-         FROM ${this.nb.table('users')} usr WHERE usr.${u.id} = $1`,
-      [id],
-    );
+    const roles = `ARRAY(SELECT ru.${r.roleName} FROM ${this.nb.table('rolesUsers')} ru WHERE ru.${r.userId} = ${idColumn}) AS roles`;
+    const rows = await this.dataSource.query(`${this.selectUsers(roles)} WHERE ${idColumn} = $1`, [id]);
     return rows[0] ? { user: toUser(rows[0]), privileged: this.privileged.includesAny(rows[0].roles) } : null;
   }
 
@@ -329,9 +325,11 @@ export class NocobaseUsersRepository {
     return written;
   }
 
-  private selectUsers(): string {
+  /** The columns a NocobaseUser is made of (toUser), and `extra` ones beside them. */
+  private selectUsers(...extra: string[]): string {
     const c = this.nb.columns('users');
-    return `SELECT ${c.id} AS id, ${c.nickname} AS nickname, ${c.username} AS username, ${c.email} AS email, ${c.phone} AS phone FROM ${this.nb.table('users')}`;
+    const columns = [`${c.id} AS id`, `${c.nickname} AS nickname`, `${c.username} AS username`, `${c.email} AS email`, `${c.phone} AS phone`, ...extra];
+    return `SELECT ${columns.join(', ')} FROM ${this.nb.table('users')}`;
   }
 }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { hostname } from 'node:os';
 import type { Authenticator } from '../auth/authenticators/authenticator';
 import { AppException } from '../common/exceptions/app.exception';
+import { settledLater } from '../common/promises';
 import { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { departmentItem, memberItem, type ItemOutcome } from './apply/item-outcome';
@@ -400,12 +401,6 @@ export class SyncService implements BeforeApplicationShutdown {
   private countItems(authenticator: Authenticator, items: ItemOutcome[]): void {
     for (const item of items) this.metrics.syncItems.inc({ authenticator: authenticator.name, kind: item.kind, action: item.action, outcome: item.outcome });
   }
-}
-
-/** A promise whose failure is not reported as unhandled while nobody awaits it yet (it is awaited later). */
-function settledLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
 }
 
 const INCOMPLETE_READ = 'part of the directory could not be read, so nothing was offboarded or deleted';

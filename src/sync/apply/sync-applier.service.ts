@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Authenticator } from '../../auth/authenticators/authenticator';
+import { settledLater } from '../../common/promises';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { NocobaseDepartmentsRepository } from '../../nocobase/nocobase-departments.repository';
 import { NocobaseSessionService } from '../../nocobase/nocobase-session.service';
@@ -255,9 +256,8 @@ export class SyncApplierService {
           break;
         }
         const chunk = members.slice(i, i + CHUNK);
-        const written = this.writeChunk(authenticator, chunk, hashOf, context, doneBefore + i + chunk.length, out);
-        written.catch(() => undefined); // awaited in order below; a failure meanwhile is not unhandled
-        inFlight.push(written);
+        // Awaited in order below; one that fails meanwhile is not an unhandled rejection.
+        inFlight.push(settledLater(this.writeChunk(authenticator, chunk, hashOf, context, doneBefore + i + chunk.length, out)));
         if (inFlight.length >= WRITERS) this.count(await inFlight.shift()!, context, out);
       }
       while (inFlight.length) this.count(await inFlight.shift()!, context, out);
@@ -394,7 +394,7 @@ export class SyncApplierService {
         nickname: c.changes.nickname?.[1] ?? c.wecomUserid,
         phone: c.changes.phone?.[1] ?? null,
         email: c.changes.email?.[1] ?? null,
-        mainDepartmentId: (this.departments.available && c.changes.mainDepartmentId?.[1]) || null,
+        mainDepartmentId: c.changes.mainDepartmentId?.[1] ?? null,
       })),
       manager,
       sort,
