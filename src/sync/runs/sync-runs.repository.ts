@@ -128,12 +128,13 @@ export class SyncRunsRepository {
   /**
    * Extends the run's lease if its owner still holds it. Inside a write transaction this is the
    * fence: it also locks the run's row until the commit, so a takeover (expireIfLeaseOver) waits
-   * for the write to finish and every later write of the old owner finds its lease gone.
+   * for the write to finish and every later write of the old owner finds its lease gone. Measured on the
+   * clock, not by now(): the fence ends a transaction that may have run for seconds, and now() is when it began.
    */
   async renewLease(id: number, owner: RunOwner, manager: Pick<EntityManager, 'query'> = this.dataSource): Promise<boolean> {
     const result = await manager.query(
-      `UPDATE ${this.runs} SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => $3)
-        WHERE id = $1 AND status = 'running' AND replica = $2 AND lease_expires_at > now()`,
+      `UPDATE ${this.runs} SET heartbeat_at = clock_timestamp(), lease_expires_at = clock_timestamp() + make_interval(secs => $3)
+        WHERE id = $1 AND status = 'running' AND replica = $2 AND lease_expires_at > clock_timestamp()`,
       [id, owner.replica, owner.leaseSeconds],
     );
     return affectedRows(result) === 1;
