@@ -51,7 +51,15 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
     const res = await w().nocobase.api(await w().nocobase.rootToken(), 'GET', 'users:list?pageSize=1');
     return res.body.meta.count as number;
   };
-  const confirmDialog = (page: Page): Locator => page.locator('.ant-modal-confirm').last();
+  /**
+   * The confirmation on top, once its opening animation is over: while antd zooms it in, the point Playwright
+   * computed for a button can be somewhere the button is not yet (a click on the unclosable mask does nothing).
+   */
+  const confirmDialog = async (page: Page): Promise<Locator> => {
+    const dialog = page.locator('.ant-modal-confirm').last();
+    await page.waitForFunction((el) => el !== null && !/-(appear|enter)\b/.test(el.className), await dialog.elementHandle());
+    return dialog;
+  };
 
   beforeAll(async () => {
     // Li Na is bound by her first in-client login in the login scenarios; run alone, an administrator binds her.
@@ -113,7 +121,7 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
     w().emu.policy.latencyMs = 300; // each department read takes a moment, as in production
     try {
       await page.locator('[data-wecom-admin-action="sync-now"]').click();
-      await confirmDialog(page).getByRole('button', { name: 'Sync now' }).click();
+      await (await confirmDialog(page)).getByRole('button', { name: 'Sync now' }).click();
       const active = page.locator('[data-wecom-admin-active-run]');
       await active.waitFor();
       const seen = new Set<string>();
@@ -149,13 +157,13 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
     await openPage();
     await tab(/^Sync$/);
     await page.locator('[data-wecom-admin-action="sync-now"]').click();
-    await confirmDialog(page).getByRole('button', { name: 'Sync now' }).click();
+    await (await confirmDialog(page)).getByRole('button', { name: 'Sync now' }).click();
     await page.locator('[data-wecom-admin-active-run][data-status="aborted"]').waitFor({ timeout: 120_000 });
     const runAnyway = page.locator('[data-wecom-admin-run-anyway]').first();
     await runAnyway.waitFor();
     await runAnyway.click();
     // The confirmation repeats what stopped the run: how many members it would offboard against the threshold.
-    const confirm = confirmDialog(page);
+    const confirm = await confirmDialog(page);
     await confirm
       .getByText(new RegExp(`${leaving.length}`))
       .first()
@@ -191,10 +199,8 @@ export function adminScenarios(w: () => World, { open, scenario }: Sessions, sta
     copyToDocs(await shot(page, 'bindings-found'), 'admin-bindings.png');
 
     await row.locator('[data-wecom-admin-unbind="lina"]').click();
-    await confirmDialog(page)
-      .getByText(/^Unbind lina from (Li Na|李娜) \(#\d+\)\?$/)
-      .waitFor();
-    await confirmDialog(page).getByRole('button', { name: 'Unbind' }).click();
+    await (await confirmDialog(page)).getByText(/^Unbind lina from (Li Na|李娜) \(#\d+\)\?$/).waitFor();
+    await (await confirmDialog(page)).getByRole('button', { name: 'Unbind' }).click();
     await bindings.locator('.ant-empty').waitFor();
 
     // Li Na scans the QR code again: with no binding and no phone in a QR login, the bridge refuses her.
