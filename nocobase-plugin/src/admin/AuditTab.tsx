@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
-import { Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { Input, Space, Tag, Typography } from 'antd';
 import type { AdminContext } from './admin-context';
-import { ErrorAlert, pagingOf, useLoad } from './admin-context';
+import { ErrorAlert, FilterSelect, PagedTable, useLoad } from './admin-context';
 import { formatTime } from './run-format';
 
 interface AuditView {
@@ -34,14 +34,12 @@ export function AuditTab({ ctx }: { ctx: AdminContext }) {
   return (
     <div data-wecom-admin-tab="audit">
       <Space style={{ marginBottom: 16 }} wrap>
-        <Select
-          allowClear
+        <FilterSelect
+          filter="audit-outcome"
           placeholder={t('Outcome')}
-          style={{ width: 160 }}
           value={outcome}
-          onChange={(v: string | undefined) => (setOutcome(v), setPage(1))}
+          onChange={(v) => (setOutcome(v), setPage(1))}
           options={(['succeeded', 'refused', 'failed'] as const).map((o) => ({ value: o, label: t(o) }))}
-          data-wecom-admin-filter="audit-outcome"
         />
         <Input.Search allowClear placeholder={t('WeCom userid')} style={{ width: 200 }} onSearch={(v: string) => (setUserid(v.trim()), setPage(1))} />
         <Input.Search
@@ -52,12 +50,13 @@ export function AuditTab({ ctx }: { ctx: AdminContext }) {
         />
       </Space>
       <ErrorAlert error={list.error} />
-      <Table
-        size="small"
-        rowKey="id"
+      <PagedTable
+        rows={list.data?.data}
+        count={list.data?.meta?.count}
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={setPage}
         loading={list.loading}
-        dataSource={list.data?.data ?? []}
-        pagination={pagingOf(page, PAGE_SIZE, list.data?.meta?.count, setPage)}
         data-wecom-admin-audit=""
         columns={[
           { title: t('Reference'), dataIndex: 'id', width: 90, render: (id: number) => `#${id}` },

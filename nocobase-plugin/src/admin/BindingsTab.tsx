@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
-import { Button, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, Input, Modal, Select, Space, Tag, Typography } from 'antd';
 import type { AdminContext } from './admin-context';
-import { asBridgeError, ErrorAlert, pagingOf, useLoad } from './admin-context';
+import { asBridgeError, ErrorAlert, PagedTable, useLoad } from './admin-context';
 import type { BridgeError } from './bridge-api';
 import { formatTime } from './run-format';
 
@@ -76,12 +76,13 @@ export function BindingsTab({ ctx, searchUsers }: { ctx: AdminContext; searchUse
         </Button>
       </Space>
       <ErrorAlert error={actionError ?? list.error} />
-      <Table
-        size="small"
-        rowKey="id"
+      <PagedTable
+        rows={list.data?.data}
+        count={list.data?.meta?.count}
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={setPage}
         loading={list.loading}
-        dataSource={list.data?.data ?? []}
-        pagination={pagingOf(page, PAGE_SIZE, list.data?.meta?.count, setPage)}
         data-wecom-admin-bindings=""
         columns={[
           { title: t('WeCom userid'), dataIndex: 'wecomUserid' },

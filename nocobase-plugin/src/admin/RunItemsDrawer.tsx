@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
-import { Drawer, Select, Space, Table, Tag, Typography } from 'antd';
+import { Drawer, Space, Tag, Typography } from 'antd';
 import type { AdminContext } from './admin-context';
-import { ErrorAlert, pagingOf, useLoad } from './admin-context';
+import { ErrorAlert, FilterSelect, PagedTable, useLoad } from './admin-context';
 import { describeChanges, type RunItemView, type RunView } from './run-format';
 
 const ACTIONS = ['create', 'update', 'move', 'suspend', 'restore', 'delete', 'rebind', 'mirror', 'forget', 'skip', 'unchanged'];
@@ -35,32 +35,29 @@ export function RunItemsDrawer({ ctx, run, onClose }: { ctx: AdminContext; run: 
     >
       <div data-wecom-admin-items={run.id}>
         <Space style={{ marginBottom: 16 }} wrap>
-          <Select
-            allowClear
+          <FilterSelect
+            filter="action"
             placeholder={t('Action')}
-            style={{ width: 160 }}
             value={action}
-            onChange={(v: string | undefined) => (setAction(v), setPage(1))}
+            onChange={(v) => (setAction(v), setPage(1))}
             options={ACTIONS.map((a) => ({ value: a, label: a }))}
-            data-wecom-admin-filter="action"
           />
-          <Select
-            allowClear
+          <FilterSelect
+            filter="outcome"
             placeholder={t('Outcome')}
-            style={{ width: 160 }}
             value={outcome}
-            onChange={(v: string | undefined) => (setOutcome(v), setPage(1))}
+            onChange={(v) => (setOutcome(v), setPage(1))}
             options={OUTCOMES.map((o) => ({ value: o, label: o }))}
-            data-wecom-admin-filter="outcome"
           />
         </Space>
         <ErrorAlert error={items.error} />
-        <Table
-          size="small"
-          rowKey="id"
+        <PagedTable
+          rows={data?.items}
+          count={data?.itemsMeta.count}
+          page={page}
+          pageSize={PAGE_SIZE}
+          onPage={setPage}
           loading={items.loading}
-          dataSource={data?.items ?? []}
-          pagination={pagingOf(page, PAGE_SIZE, data?.itemsMeta.count, setPage)}
           columns={[
             { title: t('Kind'), dataIndex: 'kind', width: 100 },
             { title: t('Userid / department'), dataIndex: 'key', width: 150 },

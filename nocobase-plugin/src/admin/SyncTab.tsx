@@ -1,7 +1,7 @@
 import React, { useEffect, useState } from 'react';
-import { Alert, Button, Modal, Progress, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Modal, Progress, Space, Tag, Typography } from 'antd';
 import type { AdminContext, Loaded } from './admin-context';
-import { asBridgeError, ErrorAlert, pagingOf, useLoad } from './admin-context';
+import { asBridgeError, ErrorAlert, PagedTable, useLoad } from './admin-context';
 import type { BridgeError } from './bridge-api';
 import { RunItemsDrawer } from './RunItemsDrawer';
 import { RunsChart } from './RunsChart';
@@ -127,12 +127,13 @@ export function SyncTab({ ctx, check }: { ctx: AdminContext; check: Loaded<Authe
       <ScheduleCard ctx={ctx} check={check} />
       <ErrorAlert error={runs.error} />
       <RunsChart runs={runs.data?.data ?? []} t={t} />
-      <Table
-        size="small"
-        rowKey="id"
+      <PagedTable
+        rows={runs.data?.data}
+        count={runs.data?.meta?.count}
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={setPage}
         loading={runs.loading && !runs.data}
-        dataSource={runs.data?.data ?? []}
-        pagination={pagingOf(page, PAGE_SIZE, runs.data?.meta?.count, setPage)}
         data-wecom-admin-runs=""
         columns={[
           { title: '#', dataIndex: 'id', width: 60 },

@@ -1,5 +1,5 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { Alert } from 'antd';
+import { Alert, Select, Table } from 'antd';
 import { BridgeError, type BridgeApi } from './bridge-api';
 import type { Translate } from '../shared/locale';
 
@@ -53,7 +53,53 @@ export function ErrorAlert({ error }: { error: BridgeError | null }) {
   );
 }
 
-/** A table's paging over the bridge's pages (a fixed size: the bridge pages, not the table). */
-export function pagingOf(page: number, pageSize: number, total: number | undefined, onChange: (page: number) => void) {
-  return { current: page, pageSize, total: total ?? 0, onChange, showSizeChanger: false };
+/**
+ * One page of the bridge's rows: a small table keyed by id, paged by the bridge (a fixed page size; the bridge
+ * pages, not the table). Its columns, loading and data-* attributes go to antd's Table as they are.
+ */
+export function PagedTable<T extends { id: number }>({
+  rows,
+  count,
+  page,
+  pageSize,
+  onPage,
+  ...table
+}: {
+  rows: T[] | undefined;
+  count: number | undefined;
+  page: number;
+  pageSize: number;
+  onPage(page: number): void;
+  loading: boolean;
+  columns: React.ComponentProps<typeof Table>['columns'];
+} & { [attribute: `data-${string}`]: string }) {
+  return (
+    <Table
+      size="small"
+      rowKey="id"
+      dataSource={rows ?? []}
+      pagination={{ current: page, pageSize, total: count ?? 0, onChange: onPage, showSizeChanger: false }}
+      {...table}
+    />
+  );
+}
+
+/** A list's filter: one value or none; choosing it goes back to the first page (the caller's onChange). */
+export function FilterSelect({
+  filter,
+  placeholder,
+  value,
+  options,
+  onChange,
+}: {
+  /** Its data-wecom-admin-filter attribute. */
+  filter: string;
+  placeholder: string;
+  value: string | undefined;
+  options: Array<{ value: string; label: string }>;
+  onChange(value: string | undefined): void;
+}) {
+  return (
+    <Select allowClear placeholder={placeholder} style={{ width: 160 }} value={value} onChange={onChange} options={options} data-wecom-admin-filter={filter} />
+  );
 }
