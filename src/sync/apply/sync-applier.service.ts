@@ -192,8 +192,7 @@ export class SyncApplierService {
           changed.map((d) => departmentItem(d, 'applied', null)),
           manager,
         );
-        await context.fence(manager);
-        await context.committed(written, 0, manager);
+        await seal(context, manager, written, 0);
         return written;
       });
       context.settled(changed.map((d) => departmentItem(d, 'applied', null)));
@@ -277,18 +276,18 @@ export class SyncApplierService {
     out: MemberTotals,
   ): Promise<WrittenChunk> {
     try {
-      const items = await this.transactions.run(async (manager) => {
+      const { items, rowsWritten } = await this.transactions.run(async (manager) => {
         const written = await this.writeMembers(authenticator, chunk, hashOf, context.runId, out.sort, manager);
         const outcomes = chunk.filter((c) => isRecorded(c) || written.refused.has(c.wecomUserid)).map((c) => outcomeOf(c, written.refused));
         await context.record(
           outcomes.filter((item) => !isOffboarding(item)),
           manager,
         );
-        await context.fence(manager);
-        await context.committed(written.rowsWritten, done, manager);
-        out.rowsWritten += written.rowsWritten;
-        return outcomes;
+        await seal(context, manager, written.rowsWritten, done);
+        return { items: outcomes, rowsWritten: written.rowsWritten };
       });
+      // Counted once committed: a commit that fails sends the chunk member by member, which counts its own rows.
+      out.rowsWritten += rowsWritten;
       return { chunk, items, done };
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
@@ -323,15 +322,14 @@ export class SyncApplierService {
     const items: ItemOutcome[] = [];
     for (const change of chunk) {
       try {
-        const item = await this.transactions.run(async (manager) => {
+        const { item, rowsWritten } = await this.transactions.run(async (manager) => {
           const written = await this.writeMembers(authenticator, [change], hashOf, context.runId, out.sort, manager);
           const outcome = isRecorded(change) || written.refused.size ? outcomeOf(change, written.refused) : null;
           if (outcome && !isOffboarding(outcome)) await context.record([outcome], manager);
-          await context.fence(manager);
-          await context.committed(written.rowsWritten, done, manager);
-          out.rowsWritten += written.rowsWritten;
-          return outcome;
+          await seal(context, manager, written.rowsWritten, done);
+          return { item: outcome, rowsWritten: written.rowsWritten };
         });
+        out.rowsWritten += rowsWritten;
         if (item) items.push(item);
       } catch (error) {
         if (error instanceof LeaseLost) throw error;
@@ -501,6 +499,15 @@ export class SyncApplierService {
     }
     return failures;
   }
+}
+
+/**
+ * The last statements of every write transaction: the fence (the run still holds its lease, or LeaseLost and the
+ * transaction rolls back), then what it wrote counted into the run's row.
+ */
+async function seal(context: ApplyContext, manager: Manager, rowsWritten: number, membersDone: number): Promise<void> {
+  await context.fence(manager);
+  await context.committed(rowsWritten, membersDone, manager);
 }
 
 /** Offboarding outcomes are recorded last: ending the sessions of suspended users can still fail them. */
